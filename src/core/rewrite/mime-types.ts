@@ -1,0 +1,54 @@
+/**
+ * The MIME layer's view of a message: a tree of entities whose leaves can be
+ * decoded, handed to a scanner, and re-encoded only when their text changed.
+ */
+
+/** Why a part was passed through untouched or handled with care. Stable codes. */
+export type PartFlag =
+  | 'unknown_transfer_encoding'
+  | 'encoded_multipart'
+  | 'missing_boundary'
+  | 'missing_close_boundary'
+  | 'no_body'
+  | 'charset_not_ascii_compatible'
+  | 'unknown_charset'
+  | 'max_depth'
+  | 'malformed_base64'
+  | 'attachment'
+  /** message/rfc822 or message/global sent base64 or quoted-printable: passed through. */
+  | 'encoded_message'
+  /** A changed 7bit/8bit leaf got a line over 998 octets and was re-encoded as QP. */
+  | 'reencoded_quoted_printable'
+  /** The message has more entities than the parser walks; the rest passed through. */
+  | 'too_many_parts'
+
+/** A text part the rewriter may edit. */
+export interface TextLeaf {
+  /** IMAP-style part number: "1", "1.2", … ("1" for a single-part message). */
+  path: string
+  /** Lower-cased `type/subtype`, e.g. `text/html`. */
+  contentType: string
+  /** Lower-cased charset parameter, or null when absent. */
+  charset: string | null
+  /** Lower-cased Content-Transfer-Encoding, `7bit` when absent. */
+  transferEncoding: string
+  /** `format=flowed` parameter of text/plain, lower-cased, or null. */
+  format: string | null
+  /** Body after transfer decoding, as a binary string (one code unit per byte). */
+  decoded: string
+}
+
+export interface MimeFlag {
+  part: string
+  reason: PartFlag
+}
+
+/** The parsed message. Opaque to callers except for its leaves and flags. */
+export interface MimeMessage {
+  /** Text leaves in document order (text/html and text/plain, not attachments). */
+  leaves: TextLeaf[]
+  /** Parts that were passed through untouched or need a note in the summary. */
+  flags: MimeFlag[]
+  /** The top-level Message-ID header value with angle brackets removed, or null. */
+  messageId: string | null
+}

@@ -1,0 +1,42 @@
+/**
+ * Shapes shared by the HTML, plain-text and MIME layers of the rewriter.
+ *
+ * Every offset is an index into the string the scanner was given. For MIME
+ * parts that string is a "binary string": one UTF-16 code unit per decoded
+ * byte (0x00-0xFF), so offsets are byte offsets and splicing never disturbs
+ * bytes that were not replaced.
+ */
+
+/** Which element or syntax an HTML link came from. */
+export type HtmlLinkSource = 'a' | 'area' | 'vml' | 'mso-a' | 'mso-area'
+
+/** One link-bearing attribute value found in an HTML document. */
+export interface HtmlLink {
+  /** Offset of the first character of the attribute value (after any quote). */
+  start: number
+  /** Offset just past the last character of the value (before any closing quote). */
+  end: number
+  /** The value exactly as written in the source: character references not decoded. */
+  raw: string
+  /** How the value was quoted; decides how the replacement is escaped. */
+  quote: 'double' | 'single' | 'none'
+  /** Element the attribute belongs to. `vml` and `mso-*` come from `<!--[if mso]>` blocks. */
+  source: HtmlLinkSource
+}
+
+/** The result of scanning one HTML document. */
+export interface HtmlScan {
+  links: HtmlLink[]
+  /** The raw (undecoded) href of the first `<base href>`, or null when there is none. */
+  baseHref: string | null
+}
+
+/** One URL found in plain text. */
+export interface TextLink {
+  start: number
+  end: number
+  /** The exact text of the URL as it appears between start and end. */
+  text: string
+  /** True when the text carries its own scheme (`https://…`), false for `www.…` and bare domains. */
+  hasScheme: boolean
+}
