@@ -1,0 +1,215 @@
+import type { SqlDatabase, SqlValue } from './sql.js'
+import type {
+  ClickFilter,
+  ClickRecord,
+  NewRule,
+  Rule,
+  RuleQuery,
+  Store,
+  StoreCounts,
+  StoredClick,
+} from './store.js'
+
+/** D1 allows at most 100 bound parameters per statement; stay well below. */
+const MAX_BATCH = 50
+
+interface RuleRow {
+  id: string
+  action: Rule['action']
+  type: Rule['type']
+  value: string
+  note: string | null
+  expires_at: number | null
+  created_at: number
+}
+
+interface ClickRow {
+  id: number
+  at: number
+  link_id: number
+  message_ref: number | null
+  recipient_ref: string | null
+  key_id: string
+  verdict: string
+  reason: string | null
+  user_agent: string | null
+  ip_hash: string | null
+  url: string
+}
+
+/** The one `Store` implementation, over any D1-shaped database. */
+export class SqlStore implements Store {
+  constructor(private readonly db: SqlDatabase) {}
+
+  async registerLinks(urls: readonly string[], now: number): Promise<Map<string, number>> {
+    const ids = new Map<string, number>()
+    const distinct = [...new Set(urls)]
+
+    for (let i = 0; i < distinct.length; i += MAX_BATCH) {
+      const chunk = distinct.slice(i, i + MAX_BATCH)
+      const statements = chunk.map((url) =>
+        this.db
+          .prepare(
+            // The no-op update makes RETURNING yield the id of an existing row too.
+            'INSERT INTO links (url, created_at) VALUES (?, ?) ' +
+              'ON CONFLICT (url) DO UPDATE SET url = excluded.url RETURNING id',
+          )
+          .bind(url, now),
+      )
+      const results = await this.db.batch<{ id: number }>(statements)
+      results.forEach((result, index) => {
+        const row = result.results[0]
+        const url = chunk[index]
+        if (row && url !== undefined) ids.set(url, row.id)
+      })
+    }
+    return ids
+  }
+
+  async registerMessage(messageKey: string, now: number): Promise<number> {
+    const row = await this.db
+      .prepare(
+        'INSERT INTO messages (message_key, created_at) VALUES (?, ?) ' +
+          'ON CONFLICT (message_key) DO UPDATE SET message_key = excluded.message_key RETURNING id',
+      )
+      .bind(messageKey, now)
+      .first<{ id: number }>()
+    if (!row) throw new Error('message insert returned no id')
+    return row.id
+  }
+
+  async getLinkUrl(id: number): Promise<string | null> {
+    const row = await this.db.prepare('SELECT url FROM links WHERE id = ?').bind(id).first<{ url: string }>()
+    return row ? row.url : null
+  }
+
+  async addRule(rule: NewRule, now: number): Promise<Rule> {
+    await this.db
+      .prepare(
+        'INSERT INTO rules (id, action, type, value, note, expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      )
+      .bind(rule.id, rule.action, rule.type, rule.value, rule.note, rule.expiresAt, now)
+      .run()
+    return { ...rule, createdAt: now }
+  }
+
+  async listRules(): Promise<Rule[]> {
+    const { results } = await this.db
+      .prepare('SELECT * FROM rules ORDER BY created_at, id')
+      .all<RuleRow>()
+    return results.map(toRule)
+  }
+
+  async removeRule(id: string): Promise<boolean> {
+    const result = await this.db.prepare('DELETE FROM rules WHERE id = ?').bind(id).run()
+    return result.meta.changes > 0
+  }
+
+  async matchRules(query: RuleQuery, now: number): Promise<Rule[]> {
+    const suffixes = query.hostSuffixes.slice(0, MAX_BATCH)
+    const domainClause = suffixes.length
+      ? `(type = 'domain' AND value IN (${suffixes.map(() => '?').join(', ')})) OR `
+      : ''
+    const sql =
+      'SELECT * FROM rules WHERE (expires_at IS NULL OR expires_at > ?) AND (' +
+      domainClause +
+      "(type = 'host' AND value = ?) OR (type = 'url' AND value = ?) OR " +
+      "(type = 'prefix' AND substr(?, 1, length(value)) = value))"
+    const params: SqlValue[] = [now, ...suffixes, query.host, query.url, query.url]
+
+    const { results } = await this.db.prepare(sql).bind(...params).all<RuleRow>()
+    return results.map(toRule)
+  }
+
+  async recordClicks(clicks: readonly ClickRecord[]): Promise<void> {
+    if (clicks.length === 0) return
+
+    const statements = clicks.map((click) =>
+      this.db
+        .prepare(
+          'INSERT INTO clicks (at, link_id, message_ref, recipient_ref, key_id, verdict, reason, ' +
+            'user_agent, ip_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        )
+        .bind(
+          click.at,
+          click.linkId,
+          click.messageRef,
+          click.recipientRef,
+          click.keyId,
+          click.verdict,
+          click.reason,
+          click.userAgent,
+          click.ipHash,
+        ),
+    )
+    await this.db.batch(statements)
+  }
+
+  async listClicks(filter: ClickFilter): Promise<StoredClick[]> {
+    const where: string[] = []
+    const params: SqlValue[] = []
+
+    if (filter.recipientRef !== undefined) {
+      where.push('c.recipient_ref = ?')
+      params.push(filter.recipientRef)
+    }
+    if (filter.linkId !== undefined) {
+      where.push('c.link_id = ?')
+      params.push(filter.linkId)
+    }
+    if (filter.since !== undefined) {
+      where.push('c.at >= ?')
+      params.push(filter.since)
+    }
+
+    const sql =
+      'SELECT c.*, l.url FROM clicks c JOIN links l ON l.id = c.link_id' +
+      (where.length ? ` WHERE ${where.join(' AND ')}` : '') +
+      ' ORDER BY c.at DESC, c.id DESC LIMIT ?'
+    const { results } = await this.db.prepare(sql).bind(...params, filter.limit).all<ClickRow>()
+    return results.map(toClick)
+  }
+
+  async pruneClicks(before: number): Promise<number> {
+    const result = await this.db.prepare('DELETE FROM clicks WHERE at < ?').bind(before).run()
+    return result.meta.changes
+  }
+
+  async counts(): Promise<StoreCounts> {
+    const row = await this.db
+      .prepare(
+        'SELECT (SELECT count(*) FROM links) AS links, (SELECT count(*) FROM messages) AS messages, ' +
+          '(SELECT count(*) FROM rules) AS rules, (SELECT count(*) FROM clicks) AS clicks',
+      )
+      .first<StoreCounts>()
+    return row ?? { links: 0, messages: 0, rules: 0, clicks: 0 }
+  }
+}
+
+function toRule(row: RuleRow): Rule {
+  return {
+    id: row.id,
+    action: row.action,
+    type: row.type,
+    value: row.value,
+    note: row.note,
+    expiresAt: row.expires_at,
+    createdAt: row.created_at,
+  }
+}
+
+function toClick(row: ClickRow): StoredClick {
+  return {
+    id: row.id,
+    url: row.url,
+    at: row.at,
+    linkId: row.link_id,
+    messageRef: row.message_ref,
+    recipientRef: row.recipient_ref,
+    keyId: row.key_id,
+    verdict: row.verdict,
+    reason: row.reason,
+    userAgent: row.user_agent,
+    ipHash: row.ip_hash,
+  }
+}

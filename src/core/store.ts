@@ -1,0 +1,79 @@
+/**
+ * What the core needs from storage. Both runtimes implement it through
+ * `SqlStore`, which speaks to a D1-shaped database: Cloudflare D1 itself, or
+ * better-sqlite3 behind the Node adapter.
+ */
+
+export type RuleAction = 'block' | 'allow'
+export type RuleType = 'domain' | 'host' | 'prefix' | 'url'
+
+export interface Rule {
+  id: string
+  action: RuleAction
+  type: RuleType
+  value: string
+  note: string | null
+  /** Milliseconds since the epoch, or null for a rule that never expires. */
+  expiresAt: number | null
+  createdAt: number
+}
+
+export type NewRule = Omit<Rule, 'createdAt'>
+
+/** What a click is matched against. Values are already normalised (see core/url.ts). */
+export interface RuleQuery {
+  /** Host and each parent domain of it, lower-case ASCII: `a.b.example`, `b.example`, `example`. */
+  hostSuffixes: string[]
+  host: string | null
+  /** The WHATWG-serialised URL, or the target as stored when it cannot be parsed. */
+  url: string
+}
+
+export interface ClickRecord {
+  at: number
+  linkId: number
+  messageRef: number | null
+  recipientRef: string | null
+  keyId: string
+  verdict: string
+  reason: string | null
+  userAgent: string | null
+  ipHash: string | null
+}
+
+export interface ClickFilter {
+  recipientRef?: string
+  linkId?: number
+  since?: number
+  limit: number
+}
+
+export interface StoredClick extends ClickRecord {
+  id: number
+  url: string
+}
+
+export interface StoreCounts {
+  links: number
+  messages: number
+  rules: number
+  clicks: number
+}
+
+export interface Store {
+  /** Returns the id of every URL, inserting the ones not seen before. */
+  registerLinks(urls: readonly string[], now: number): Promise<Map<string, number>>
+  registerMessage(messageKey: string, now: number): Promise<number>
+  getLinkUrl(id: number): Promise<string | null>
+
+  addRule(rule: NewRule, now: number): Promise<Rule>
+  listRules(): Promise<Rule[]>
+  removeRule(id: string): Promise<boolean>
+  matchRules(query: RuleQuery, now: number): Promise<Rule[]>
+
+  recordClicks(clicks: readonly ClickRecord[]): Promise<void>
+  listClicks(filter: ClickFilter): Promise<StoredClick[]>
+  pruneClicks(before: number): Promise<number>
+
+  counts(): Promise<StoreCounts>
+}
