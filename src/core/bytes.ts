@@ -42,16 +42,24 @@ export function toBase64Url(bytes: Uint8Array): string {
   return btoa(bytesToBinary(bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
 }
 
-/** Decodes RFC 4648 base64url; returns null for anything that is not strict base64url. */
+/**
+ * Decodes RFC 4648 base64url; returns null for anything that is not strict,
+ * canonical base64url. Canonical matters: the unused low bits of the last
+ * character must be zero (RFC 4648 section 3.5), or several spellings would
+ * decode to one token and a "tampered" link would still work.
+ */
 export function fromBase64Url(text: string): Bytes | null {
   if (!/^[A-Za-z0-9_-]*$/.test(text) || text.length % 4 === 1) return null
   const padded = text.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (text.length % 4)) % 4)
+
+  let bytes: Bytes
   try {
-    return binaryToBytes(atob(padded))
+    bytes = binaryToBytes(atob(padded))
   } catch {
-    // atob throws only on malformed input, which the caller treats as "not a token".
+    // atob throws only on malformed input, which the caller treats as "not base64url".
     return null
   }
+  return toBase64Url(bytes) === text ? bytes : null
 }
 
 export function utf8(text: string): Bytes {

@@ -148,3 +148,20 @@ describe('signed tokens', () => {
     }
   })
 })
+
+describe('token spelling', () => {
+  it('accepts only the canonical base64url spelling of a token', async () => {
+    const keys = ring('k1')
+
+    for (let linkId = 1; linkId <= 4; linkId++) {
+      const token = await signToken(keys, { linkId, issuedAt: NOW, recipientRef: 'a1b2c3d4e5f6' })
+      const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+
+      for (const other of alphabet) {
+        if (other === token.at(-1)) continue
+        const respelled = token.slice(0, -1) + other
+        expect((await verifyToken(keys, respelled, NOW)).ok, respelled).toBe(false)
+      }
+    }
+  })
+})

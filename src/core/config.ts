@@ -1,0 +1,128 @@
+/**
+ * Settings every runtime shares. Each runtime reads them from its own
+ * environment (process.env on Node, bindings on Workers) through
+ * `configFromEnv`, so names, defaults and validation are the same everywhere.
+ */
+
+import { KeyRing, parseKeyList } from './tokens.js'
+import { type Bytes, fromBase64Url } from './bytes.js'
+
+export interface AppConfig {
+  baseUrl: URL
+  ring: KeyRing
+  /** Secret for the keyed hashes of recipients, Message-IDs and IPs. */
+  hashSecret: Bytes
+  adminToken: string
+  rewriteToken: string
+  noRewriteHosts: string[]
+  clickRetentionDays: number
+  /** Seconds a new link stays valid; undefined means forever. */
+  linkTtlSeconds?: number
+  /** Largest request body the rewrite API accepts. */
+  maxBodyBytes: number
+  /** Rewrite requests per token per minute. */
+  rewriteRateLimit: number
+  /** An admin allow rule overrides every other finding. */
+  allowOverrides: boolean
+}
+
+/**
+ * Largest message the API takes by default. Real alerts are far smaller;
+ * the limit stops one request from holding a worker's memory.
+ */
+export const DEFAULT_MAX_BODY_BYTES = 25 * 1024 * 1024
+
+export const DEFAULT_REWRITE_RATE_LIMIT = 600
+
+/** Shortest API token we accept: guessing must stay out of reach. */
+export const MIN_API_TOKEN_LENGTH = 24
+
+export type Env = Record<string, string | undefined>
+
+export function configFromEnv(env: Env, defaults: { port: number }): AppConfig {
+  const keys = required(env, 'CLICKGATE_KEYS')
+  const hashSecret = fromBase64Url(required(env, 'CLICKGATE_HASH_SECRET'))
+  if (!hashSecret || hashSecret.length < 32) {
+    throw new TypeError('CLICKGATE_HASH_SECRET must be at least 32 bytes of base64url')
+  }
+
+  return {
+    baseUrl: parseBaseUrl(env.CLICKGATE_BASE_URL ?? `http://localhost:${defaults.port}`),
+    ring: new KeyRing(parseKeyList(keys)),
+    hashSecret,
+    adminToken: apiToken(env, 'CLICKGATE_ADMIN_TOKEN'),
+    rewriteToken: apiToken(env, 'CLICKGATE_REWRITE_TOKEN'),
+    noRewriteHosts: parseHostList(env.CLICKGATE_NO_REWRITE_HOSTS ?? ''),
+    clickRetentionDays: positiveInt(env, 'CLICKGATE_CLICK_RETENTION_DAYS', 90),
+    linkTtlSeconds: optionalDays(env, 'CLICKGATE_LINK_TTL_DAYS'),
+    maxBodyBytes: positiveInt(env, 'CLICKGATE_MAX_BODY_BYTES', DEFAULT_MAX_BODY_BYTES),
+    rewriteRateLimit: positiveInt(env, 'CLICKGATE_REWRITE_RATE_LIMIT', DEFAULT_REWRITE_RATE_LIMIT),
+    allowOverrides: env.CLICKGATE_ALLOW_OVERRIDES !== 'false',
+  }
+}
+
+function required(env: Env, name: string): string {
+  const value = env[name]?.trim()
+  if (!value) throw new TypeError(`${name} is not set`)
+  return value
+}
+
+function apiToken(env: Env, name: string): string {
+  const value = required(env, name)
+  if (value.length < MIN_API_TOKEN_LENGTH) {
+    throw new TypeError(`${name} must be at least ${MIN_API_TOKEN_LENGTH} characters`)
+  }
+  return value
+}
+
+export function parseBaseUrl(text: string): URL {
+  let url: URL
+  try {
+    url = new URL(text)
+  } catch {
+    throw new TypeError(`CLICKGATE_BASE_URL "${text}" is not a URL`)
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new TypeError('CLICKGATE_BASE_URL must be http or https')
+  }
+  if (url.search || url.hash || url.username || url.password) {
+    throw new TypeError('CLICKGATE_BASE_URL must not have a query, fragment or credentials')
+  }
+  return url
+}
+
+/** `Example.COM, *.corp.example` → `example.com`, `*.corp.example` (IDNA to ASCII). */
+export function parseHostList(text: string): string[] {
+  return text
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0)
+    .map((item) => {
+      const wildcard = item.startsWith('*.')
+      const host = wildcard ? item.slice(2) : item
+      let ascii: string
+      try {
+        ascii = new URL(`http://${host}/`).hostname
+      } catch {
+        throw new TypeError(`CLICKGATE_NO_REWRITE_HOSTS entry "${item}" is not a host name`)
+      }
+      return (wildcard ? '*.' : '') + ascii.replace(/\.$/, '')
+    })
+}
+
+function positiveInt(env: Env, name: string, fallback: number): number {
+  const raw = env[name]?.trim()
+  if (!raw) return fallback
+
+  const value = Number(raw)
+  if (!Number.isSafeInteger(value) || value <= 0) {
+    throw new TypeError(`${name} must be a positive whole number, got "${raw}"`)
+  }
+  return value
+}
+
+function optionalDays(env: Env, name: string): number | undefined {
+  const raw = env[name]?.trim()
+  if (!raw || raw === '0') return undefined
+  return positiveInt(env, name, 0) * 86_400
+}

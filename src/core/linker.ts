@@ -1,0 +1,62 @@
+/**
+ * Turns targets into signed links: registers each distinct target and the
+ * message once, then signs one token per target for this message and
+ * recipient. Nothing per recipient is written to storage.
+ */
+
+import type { Hasher } from './hashing.js'
+import type { Store } from './store.js'
+import { type KeyRing, signToken } from './tokens.js'
+
+export interface LinkContext {
+  /** Message-ID (without angle brackets); links from one message share one message row. */
+  messageId?: string | null
+  /** Recipient address; only a keyed hash of it travels in the token. */
+  recipient?: string | null
+}
+
+export interface Linker {
+  linksFor(targets: readonly string[], context: LinkContext): Promise<Map<string, string>>
+}
+
+export interface LinkerOptions {
+  baseUrl: URL
+  ring: KeyRing
+  store: Store
+  hasher: Hasher
+  /** Seconds a link stays valid; undefined means forever, so links in old mail keep working. */
+  linkTtlSeconds?: number
+  now: () => number
+}
+
+export function createLinker(options: LinkerOptions): Linker {
+  const prefix = options.baseUrl.href.replace(/\/$/, '') + '/r/'
+
+  async function linksFor(targets: readonly string[], context: LinkContext) {
+    const links = new Map<string, string>()
+    if (targets.length === 0) return links
+
+    const now = options.now()
+    const ids = await options.store.registerLinks(targets, now)
+    const shared = await sharedClaims(context, now)
+
+    for (const [target, linkId] of ids) {
+      links.set(target, prefix + (await signToken(options.ring, { ...shared, linkId })))
+    }
+    return links
+  }
+
+  async function sharedClaims(context: LinkContext, now: number) {
+    const issuedAt = Math.floor(now / 1000)
+    const messageRef = context.messageId
+      ? await options.store.registerMessage(await options.hasher.messageKey(context.messageId), now)
+      : undefined
+    const recipientRef = context.recipient
+      ? await options.hasher.recipientRef(context.recipient)
+      : undefined
+    const expiresAt = options.linkTtlSeconds ? issuedAt + options.linkTtlSeconds : undefined
+    return { issuedAt, messageRef, recipientRef, expiresAt }
+  }
+
+  return { linksFor }
+}

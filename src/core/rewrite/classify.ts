@@ -1,0 +1,100 @@
+/**
+ * Decides, for one link value found in a message, whether it is rewritten
+ * and to which target, or skipped and why. Skip reasons are stable codes
+ * that appear in the rewrite summary.
+ */
+
+import { UNSAFE_SCHEMES, WEB_SCHEMES, cleanHref, parseWebUrl, schemeOf, tryParseUrl } from '../url.js'
+
+export type SkipReason =
+  | 'empty'
+  | 'fragment_only'
+  | 'non_web_scheme'
+  | 'unsafe_scheme'
+  | 'relative_without_base'
+  | 'schemeless_text'
+  | 'own_link'
+  | 'no_rewrite_host'
+  | 'url_too_long'
+  | 'undecodable'
+
+export type Decision = { rewrite: true; target: string } | { rewrite: false; reason: SkipReason }
+
+/**
+ * Longest target we store. Real phishing links reach a few thousand
+ * characters; anything far beyond is an attempt to bloat the link table.
+ */
+export const MAX_URL_LENGTH = 32_768
+
+export interface ClassifyOptions {
+  /** Our public base URL: links under `<base>/r/` are ours and stay as they are. */
+  baseUrl: URL
+  /** Hosts never rewritten; `*.example.com` covers subdomains only, `example.com` the host only. */
+  noRewriteHosts: readonly string[]
+}
+
+/** Classifies an href value that is already character-decoded. */
+export function classifyHref(value: string, base: string | null, options: ClassifyOptions): Decision {
+  const href = cleanHref(value)
+  if (href === '') return { rewrite: false, reason: 'empty' }
+  if (href.startsWith('#')) return { rewrite: false, reason: 'fragment_only' }
+
+  const scheme = schemeOf(href)
+  if (scheme !== null && !WEB_SCHEMES.has(scheme)) {
+    return { rewrite: false, reason: UNSAFE_SCHEMES.has(scheme) ? 'unsafe_scheme' : 'non_web_scheme' }
+  }
+  if (scheme !== null) return checkTarget(href, options)
+
+  return classifyRelative(href, base, options)
+}
+
+/** Classifies a URL found in plain text. */
+export function classifyTextUrl(text: string, hasScheme: boolean, options: ClassifyOptions): Decision {
+  if (hasScheme) return checkTarget(text, options)
+
+  // Mail clients turn `www.` into a link, so we must too; bare domains they mostly leave as text.
+  if (/^www\./i.test(text)) return checkTarget(`http://${text}`, options)
+  return { rewrite: false, reason: 'schemeless_text' }
+}
+
+function classifyRelative(href: string, base: string | null, options: ClassifyOptions): Decision {
+  const baseUrl = base === null ? null : parseWebUrl(cleanHref(base))
+
+  if (baseUrl) {
+    const resolved = tryParseUrl(href, baseUrl.href)
+    if (resolved) return checkTarget(resolved.href, options)
+  }
+
+  // A network-path reference (`//host/path`) names a host even without a base;
+  // mail clients open it over https, and we must not let it through unchecked.
+  if (href.startsWith('//')) return checkTarget(`https:${href}`, options)
+  return { rewrite: false, reason: 'relative_without_base' }
+}
+
+function checkTarget(target: string, options: ClassifyOptions): Decision {
+  if (target.length > MAX_URL_LENGTH) return { rewrite: false, reason: 'url_too_long' }
+
+  const url = parseWebUrl(target)
+  if (url && isOwnLink(url, options.baseUrl)) return { rewrite: false, reason: 'own_link' }
+  if (url && isNoRewriteHost(url.hostname, options.noRewriteHosts)) {
+    return { rewrite: false, reason: 'no_rewrite_host' }
+  }
+
+  // A web link we cannot parse is still rewritten: the resolver warns on it,
+  // which beats letting an unjudged link through.
+  return { rewrite: true, target }
+}
+
+function isOwnLink(url: URL, base: URL): boolean {
+  const prefix = base.pathname.replace(/\/$/, '') + '/r/'
+  return url.origin === base.origin && url.pathname.startsWith(prefix)
+}
+
+/** Matches the host against `host` and `*.parent` entries (already lower-case ASCII). */
+export function isNoRewriteHost(hostname: string, patterns: readonly string[]): boolean {
+  const host = hostname.toLowerCase().replace(/\.$/, '')
+
+  return patterns.some((pattern) =>
+    pattern.startsWith('*.') ? host.endsWith(pattern.slice(1)) : host === pattern,
+  )
+}

@@ -1,0 +1,42 @@
+/**
+ * The vocabulary of click-time decisions. Signals look at a destination and
+ * produce findings; the policy combines findings into one verdict.
+ */
+
+import type { Rule } from '../store.js'
+
+export type Verdict = 'allow' | 'warn' | 'block' | 'pending'
+
+export interface Finding {
+  verdict: Verdict
+  /** Stable code, e.g. `admin_block`, `not_http`. */
+  reason: string
+  /** The signal that produced it, e.g. `rules`, `syntax`. */
+  source: string
+  /** Milliseconds since the epoch. */
+  checkedAt: number
+  /** Human-readable evidence for the warning page. Plain text: views escape it. */
+  detail?: string
+  /** Set on findings from admin rules. */
+  rule?: Rule
+}
+
+/** Everything a signal may look at. */
+export interface ClickSubject {
+  target: string
+  linkId: number
+  messageRef: number | null
+  now: number
+}
+
+export interface Signal {
+  readonly name: string
+  evaluate(subject: ClickSubject): Promise<Finding[]>
+}
+
+export interface Decision {
+  verdict: 'allow' | 'warn' | 'block'
+  /** The finding that decided it, or null when nothing was found and the link is allowed. */
+  decisive: Finding | null
+  findings: Finding[]
+}

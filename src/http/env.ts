@@ -1,0 +1,20 @@
+import type { Context } from 'hono'
+
+import type { Logger } from '../core/log.js'
+import type { Services } from '../core/services.js'
+
+/** Which API token a request presented. */
+export type Principal = 'admin' | 'rewrite'
+
+export type AppEnv = { Variables: { principal: Principal } }
+
+/** What a runtime adapter supplies besides the services. */
+export interface RuntimeHooks {
+  logger: Logger
+  /** Runs work after the response is sent (setImmediate on Node, waitUntil on Workers). */
+  defer: (c: Context<AppEnv>, task: () => Promise<void>) => void
+  /** The client's IP address as this runtime knows it, or null. */
+  clientIp: (c: Context<AppEnv>) => string | null
+}
+
+export interface AppDeps extends Services, RuntimeHooks {}

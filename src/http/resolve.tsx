@@ -1,0 +1,107 @@
+/**
+ * GET /r/:token — the click path, as a pipeline of named steps:
+ * verify the token (no I/O), load the link, gather findings, decide,
+ * answer, and record the click after the answer is on its way.
+ */
+
+import type { Context } from 'hono'
+
+import { type TokenClaims, verifyToken } from '../core/tokens.js'
+import { locationFor } from '../core/url.js'
+import { decide } from '../core/verdict/policy.js'
+import { gatherFindings } from '../core/verdict/signals.js'
+import type { Decision } from '../core/verdict/types.js'
+import { BlockPage } from '../../views/block.js'
+import { NotFoundPage } from '../../views/not-found.js'
+import { WarningPage } from '../../views/warning.js'
+import type { AppDeps, AppEnv } from './env.js'
+import { destinationParts, reasonsOf } from './pages.js'
+
+/** User agents are attacker-controlled; keep enough to recognise a scanner, no more. */
+const MAX_USER_AGENT = 512
+
+export function resolveHandler(deps: AppDeps) {
+  return async function resolveClick(c: Context<AppEnv>): Promise<Response> {
+    const now = deps.now()
+    const claims = await verifyClick(c, deps, now)
+    if (!claims) return notFound(c)
+
+    const target = await deps.store.getLinkUrl(claims.linkId)
+    if (target === null) {
+      deps.logger('warn', 'token.rejected', { reason: 'unknown_link', keyId: claims.keyId })
+      return notFound(c)
+    }
+
+    const subject = { target, linkId: claims.linkId, messageRef: claims.messageRef ?? null, now }
+    const decision = decide(await gatherFindings(deps.signals, subject), {
+      allowOverrides: deps.config.allowOverrides,
+    })
+
+    const response = await answer(c, target, decision)
+    deps.defer(c, () => recordClick(c, deps, claims, decision, now))
+    return response
+  }
+}
+
+async function verifyClick(c: Context<AppEnv>, deps: AppDeps, now: number) {
+  const result = await verifyToken(deps.config.ring, c.req.param('token') ?? '', Math.floor(now / 1000))
+  if (result.ok) return result.claims
+
+  // Same outward answer for every failure; only the log knows why.
+  deps.logger('warn', 'token.rejected', { reason: result.reason, keyId: result.keyId ?? null })
+  return null
+}
+
+async function answer(c: Context<AppEnv>, target: string, decision: Decision): Promise<Response> {
+  const location = locationFor(target)
+  if (decision.verdict === 'allow' && location !== null) {
+    c.header('Cache-Control', 'no-store')
+    return c.redirect(location, 302)
+  }
+
+  const parts = destinationParts(target)
+  const reasons = reasonsOf(decision)
+  if (decision.verdict === 'block') {
+    return c.html(<BlockPage target={target} parts={parts} reasons={reasons} />, 403)
+  }
+  return c.html(
+    <WarningPage target={target} parts={parts} reasons={reasons} continueHref={location} />,
+    200,
+  )
+}
+
+async function notFound(c: Context<AppEnv>): Promise<Response> {
+  return c.html(<NotFoundPage />, 404)
+}
+
+async function recordClick(
+  c: Context<AppEnv>,
+  deps: AppDeps,
+  claims: TokenClaims,
+  decision: Decision,
+  now: number,
+): Promise<void> {
+  const ip = deps.clientIp(c)
+  const click = {
+    at: now,
+    linkId: claims.linkId,
+    messageRef: claims.messageRef ?? null,
+    recipientRef: claims.recipientRef ?? null,
+    keyId: claims.keyId,
+    verdict: decision.verdict,
+    reason: decision.decisive?.reason ?? null,
+    userAgent: c.req.header('User-Agent')?.slice(0, MAX_USER_AGENT) ?? null,
+    ipHash: ip ? await deps.hasher.ipHash(ip) : null,
+  }
+
+  await deps.store.recordClicks([click])
+  deps.logger('info', 'click', {
+    linkId: click.linkId,
+    messageRef: click.messageRef,
+    recipientRef: click.recipientRef,
+    keyId: click.keyId,
+    verdict: click.verdict,
+    reason: click.reason,
+    method: c.req.method,
+  })
+}

@@ -1,0 +1,44 @@
+/** Builds the services and runtime hooks for Node: SQLite storage, stdout logs, setImmediate. */
+
+import { getConnInfo } from '@hono/node-server/conninfo'
+
+import type { Logger } from '../core/log.js'
+import { type Services, createServices } from '../core/services.js'
+import { SqlStore } from '../core/sql-store.js'
+import type { RuntimeHooks } from '../http/env.js'
+import { migrationsDir } from './paths.js'
+import type { NodeSettings } from './settings.js'
+import { type SqliteDatabase, migrate, openSqlite } from './sqlite.js'
+
+export interface NodeRuntime {
+  services: Services
+  db: SqliteDatabase
+}
+
+export function openRuntime(settings: NodeSettings): NodeRuntime {
+  const db = openSqlite(settings.dbPath)
+  migrate(db, migrationsDir())
+  return { services: createServices(settings.config, new SqlStore(db)), db }
+}
+
+export function nodeHooks(logger: Logger): RuntimeHooks {
+  return {
+    logger,
+    defer(_c, task) {
+      // After the response is written: the redirect never waits for the click insert.
+      setImmediate(() => {
+        task().catch((err: unknown) => {
+          logger('error', 'deferred.failed', { error: err instanceof Error ? err.message : 'unknown' })
+        })
+      })
+    },
+    clientIp(c) {
+      try {
+        return getConnInfo(c).remote.address ?? null
+      } catch {
+        // app.request() in tests has no socket behind it.
+        return null
+      }
+    },
+  }
+}

@@ -1,0 +1,59 @@
+/** `clickgate serve`: the Node HTTP server with retention pruning. */
+
+import { serve } from '@hono/node-server'
+
+import { jsonLogger, type Logger } from '../core/log.js'
+import { createApp } from '../http/app.js'
+import { nodeHooks, openRuntime } from './runtime.js'
+import type { NodeSettings } from './settings.js'
+
+/** How often old clicks are pruned. Retention is in days; a few checks a day are plenty. */
+const PRUNE_INTERVAL_MS = 6 * 60 * 60 * 1000
+
+export const stdoutLogger: Logger = jsonLogger((line) => process.stdout.write(line + '\n'))
+
+export function startServer(settings: NodeSettings, logger: Logger = stdoutLogger) {
+  const runtime = openRuntime(settings)
+  const app = createApp({ ...runtime.services, ...nodeHooks(logger) })
+
+  if (settings.devData) {
+    logger('info', 'dev.defaults', {
+      dataDir: settings.devData.dir,
+      secretsFile: settings.devData.secretsFile,
+      db: settings.dbPath,
+      note: 'development key ring and API tokens are in secretsFile',
+    })
+  }
+
+  const prune = () => pruneClicks(runtime.services, logger)
+  void prune()
+  const timer = setInterval(prune, PRUNE_INTERVAL_MS)
+  timer.unref()
+
+  const server = serve({ fetch: app.fetch, port: settings.port, hostname: settings.host }, (info) => {
+    logger('info', 'server.started', {
+      address: info.address,
+      port: info.port,
+      baseUrl: settings.config.baseUrl.href,
+      keyIds: settings.config.ring.ids,
+    })
+  })
+
+  const stop = () => {
+    clearInterval(timer)
+    server.close(() => {
+      runtime.db.close()
+      logger('info', 'server.stopped')
+      process.exit(0)
+    })
+  }
+  process.once('SIGTERM', stop)
+  process.once('SIGINT', stop)
+  return server
+}
+
+async function pruneClicks(services: ReturnType<typeof openRuntime>['services'], logger: Logger) {
+  const days = services.config.clickRetentionDays
+  const removed = await services.store.pruneClicks(services.now() - days * 86_400_000)
+  if (removed > 0) logger('info', 'clicks.pruned', { removed, retentionDays: days })
+}

@@ -1,0 +1,54 @@
+/**
+ * Shows a destination so that the part that decides who runs the site, the
+ * registrable domain, stands out. Look-alike subdomains
+ * (`login.microsoft.com.evil.example`) are the commonest trick in phishing
+ * links, and the highlight is what exposes them.
+ */
+
+export interface DestinationParts {
+  /** `https://` */
+  scheme: string
+  /** `user:pass@` when present: shown struck through, it is how `bank@evil` tricks work. */
+  userinfo: string
+  hostBefore: string
+  domain: string
+  hostAfter: string
+  /** Port, path, query and fragment. */
+  rest: string
+  /** The host as Unicode, when it differs from the ASCII form shown. */
+  unicodeHost: string | null
+}
+
+export function Destination({ parts, raw }: { parts: DestinationParts | null; raw: string }) {
+  if (!parts) {
+    return (
+      <p class="destination">
+        <code>{raw}</code>
+      </p>
+    )
+  }
+
+  return (
+    <div>
+      <p class="destination">
+        <code>
+          <span class="muted">{parts.scheme}</span>
+          {parts.userinfo ? <del title="user name in the link">{parts.userinfo}</del> : null}
+          <span>{parts.hostBefore}</span>
+          <mark>{parts.domain}</mark>
+          <span>{parts.hostAfter}</span>
+          <span class="muted">{parts.rest}</span>
+        </code>
+      </p>
+      <p class="note">
+        Site owner: <strong>{parts.domain}</strong>
+        {parts.unicodeHost ? ` (displayed by some programs as ${parts.unicodeHost})` : ''}
+      </p>
+      {parts.userinfo ? (
+        <p class="note">
+          The text before “@” is not the site. This link goes to <strong>{parts.domain}</strong>.
+        </p>
+      ) : null}
+    </div>
+  )
+}

@@ -1,0 +1,48 @@
+import { Destination, type DestinationParts } from './destination.js'
+import { Layout } from './layout.js'
+
+export interface Reason {
+  /** Stable code, shown small for support staff. */
+  code: string
+  /** Plain sentence for the reader. */
+  text: string
+}
+
+export interface WarningPageProps {
+  target: string
+  parts: DestinationParts | null
+  reasons: Reason[]
+  /** Where "continue" goes; null when the destination cannot be opened safely at all. */
+  continueHref: string | null
+}
+
+export function WarningPage({ target, parts, reasons, continueHref }: WarningPageProps) {
+  return (
+    <Layout title="Check this link before you go on" tone="warn">
+      <h1>Check this link before you go on</h1>
+      <p>The link you clicked leads to:</p>
+      <Destination parts={parts} raw={target} />
+      <h2>Why you are seeing this</h2>
+      <ul class="reasons">
+        {reasons.map((reason) => (
+          <li>
+            {reason.text} <small>({reason.code})</small>
+          </li>
+        ))}
+      </ul>
+      <p>
+        If you did not expect this message, or the site owner above is not who the message claims
+        to be from, close this page.
+      </p>
+      {continueHref ? (
+        <p>
+          <a class="continue" href={continueHref} rel="noopener noreferrer nofollow">
+            Continue to {parts ? parts.domain : 'the site'}
+          </a>
+        </p>
+      ) : (
+        <p class="note">This destination cannot be opened from here.</p>
+      )}
+    </Layout>
+  )
+}
