@@ -39,6 +39,7 @@ export interface TextLeaf {
 }
 
 export interface MimeFlag {
+  /** The part's path; '' for the message itself (its header block or top-level multipart). */
   part: string
   reason: PartFlag
 }

@@ -1,0 +1,338 @@
+/**
+ * Quoted-printable (RFC 2045 section 6.7) on binary strings.
+ *
+ * Decoding keeps hard line breaks exactly as written (CRLF or bare LF), so the
+ * decoded text of a logical line can be compared with an edited copy and, when
+ * equal, the original encoded bytes can be written back untouched.
+ */
+
+/** A line ending a QP body uses for the breaks the encoder adds. */
+export type LineEnding = '\r\n' | '\n'
+
+/**
+ * RFC 2045 6.7 rule 5: encoded lines are at most 76 characters, the `=` of a
+ * soft break included. Longer lines are cut or rejected by some relays.
+ */
+export const QP_MAX_LINE = 76
+
+/**
+ * How far back (in encoded characters) the encoder looks for a nicer break
+ * point (after a space or `>`). Bounded so a long run without one still fills
+ * lines to the limit instead of leaving short lines.
+ */
+const BREAK_LOOKBACK = 20
+
+/** One physical line of an encoded body and the bytes it decodes to. */
+export interface QpSegment {
+  /** The physical line as written, its line break (soft or hard) included. */
+  encoded: string
+  /** What it decodes to; a hard line break is included, a soft one is not. */
+  decoded: string
+}
+
+/** A logical line: physical lines joined by soft breaks, up to a hard break or the end. */
+export interface QpLine {
+  segments: QpSegment[]
+  encoded: string
+  decoded: string
+}
+
+const HEX_ESCAPE = /=([0-9A-Fa-f]{2})/g
+
+/** Decodes a quoted-printable body. Invalid `=` sequences are kept literally. */
+export function decodeQuotedPrintable(binary: string): string {
+  let out = ''
+  for (const line of splitQpLines(binary)) out += line.decoded
+  return out
+}
+
+/**
+ * Splits an encoded body into logical lines, each with its physical segments.
+ * Concatenating `encoded` gives the input back; concatenating `decoded` gives
+ * the decoded body.
+ */
+export function splitQpLines(binary: string): QpLine[] {
+  const lines: QpLine[] = []
+  let segments: QpSegment[] = []
+  let pos = 0
+
+  while (pos < binary.length) {
+    const newline = binary.indexOf('\n', pos)
+    const end = newline < 0 ? binary.length : newline + 1
+    const segment = decodeSegment(binary.slice(pos, end))
+    segments.push(segment.segment)
+    pos = end
+
+    if (!segment.soft || pos >= binary.length) {
+      lines.push(joinSegments(segments))
+      segments = []
+    }
+  }
+
+  return lines
+}
+
+function joinSegments(segments: QpSegment[]): QpLine {
+  let encoded = ''
+  let decoded = ''
+  for (const segment of segments) {
+    encoded += segment.encoded
+    decoded += segment.decoded
+  }
+  return { segments, encoded, decoded }
+}
+
+/** Decodes one physical line (with its line break, if any). */
+function decodeSegment(physical: string): { segment: QpSegment; soft: boolean } {
+  const lineBreak = physical.endsWith('\r\n') ? '\r\n' : physical.endsWith('\n') ? '\n' : ''
+  const content = physical.slice(0, physical.length - lineBreak.length)
+  const end = trimBlanksEnd(content)
+
+  // RFC 2045 6.7 rule 5: `=` at the end of a line is a soft break; blanks after
+  // it were added in transport. A final `=` with no line break (the CRLF before
+  // a boundary belongs to the delimiter) is a soft break too.
+  if (end > 0 && content.charCodeAt(end - 1) === 0x3d) {
+    const decoded = unescapeQp(content.slice(0, end - 1))
+    return { segment: { encoded: physical, decoded }, soft: true }
+  }
+
+  // RFC 2045 6.7 rule 3: trailing blanks on a line were added in transport and
+  // must be removed when decoding.
+  const decoded = unescapeQp(content.slice(0, end)) + lineBreak
+  return { segment: { encoded: physical, decoded }, soft: false }
+}
+
+/** Length of `text` without its trailing spaces and tabs (a loop: no regex backtracking). */
+function trimBlanksEnd(text: string): number {
+  let end = text.length
+  while (end > 0 && isBlank(text.charCodeAt(end - 1))) end--
+  return end
+}
+
+function isBlank(code: number): boolean {
+  return code === 0x20 || code === 0x09
+}
+
+function unescapeQp(text: string): string {
+  if (!text.includes('=')) return text
+  return text.replace(HEX_ESCAPE, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)))
+}
+
+/**
+ * Encodes a binary string as quoted-printable. Line breaks matching
+ * `lineEnding` (and bare LF when it is CRLF) become hard breaks; every other
+ * CR or LF byte is escaped so that decoding gives the input back exactly.
+ */
+export function encodeQuotedPrintable(binary: string, lineEnding: LineEnding): string {
+  let out = ''
+  let pos = 0
+
+  while (pos < binary.length) {
+    const newline = binary.indexOf('\n', pos)
+    const end = newline < 0 ? binary.length : newline + 1
+    out += encodeLogicalLine(binary.slice(pos, end), lineEnding)
+    pos = end
+  }
+
+  return out
+}
+
+/** Encodes one decoded line, which ends with LF or is the last line. */
+function encodeLogicalLine(line: string, lineEnding: LineEnding): string {
+  const hardBreak = pickHardBreak(line, lineEnding)
+  const content = line.slice(0, line.length - hardBreak.length)
+  return layout(tokenize(content, true), lineEnding, false) + hardBreak
+}
+
+/**
+ * The hard break written for a decoded line. In an LF body a CR before the LF
+ * is content (`=0D`); in a CRLF body a bare LF stays a bare LF hard break,
+ * which the decoder gives back as it was.
+ */
+function pickHardBreak(line: string, lineEnding: LineEnding): string {
+  if (!line.endsWith('\n')) return ''
+  if (lineEnding === '\r\n' && line.endsWith('\r\n')) return '\r\n'
+  return '\n'
+}
+
+/**
+ * One encoded token per input byte, so that an `=XX` escape is never split.
+ * `atLineEnd`: the text ends a line, so a final blank must be escaped (RFC 2045
+ * 6.7 rule 3); before a soft break it may stay literal.
+ */
+function tokenize(text: string, atLineEnd: boolean): string[] {
+  const tokens: string[] = []
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i)
+    const last = i === text.length - 1
+    tokens.push(encodeByte(code, last && atLineEnd))
+  }
+  return tokens
+}
+
+function encodeByte(code: number, atLineEnd: boolean): string {
+  if (isBlank(code) && !atLineEnd) return String.fromCharCode(code)
+  if (code >= 33 && code <= 126 && code !== 0x3d) return String.fromCharCode(code)
+  return '=' + code.toString(16).toUpperCase().padStart(2, '0')
+}
+
+/**
+ * Places tokens on physical lines of at most QP_MAX_LINE characters, adding
+ * soft breaks. `endsSoft`: the output is followed by a soft break too, so the
+ * last line also needs room for the `=`.
+ */
+function layout(tokens: string[], lineEnding: LineEnding, endsSoft: boolean): string {
+  let out = ''
+  let line: string[] = []
+  let length = 0
+  let i = 0
+
+  while (i < tokens.length) {
+    const token = length === 0 ? lineStartToken(tokens, i) : tokens[i]
+    const isLast = i === tokens.length - 1 && !endsSoft
+    const limit = isLast ? QP_MAX_LINE : QP_MAX_LINE - 1
+
+    if (length + token.length <= limit) {
+      line.push(token)
+      length += token.length
+      i++
+      continue
+    }
+
+    const keep = breakPoint(line)
+    out += line.slice(0, keep).join('') + '=' + lineEnding
+    // Tokens after the break point go round again, so a carried `.` or `--` is escaped.
+    i -= line.length - keep
+    line = []
+    length = 0
+  }
+
+  return out + line.join('')
+}
+
+/**
+ * The token for the first character of a physical line. Case 3a: a leading `.`
+ * gets dot-stuffing wrong on some relays (RFC 5321 4.5.2), so it becomes
+ * `=2E`. A leading `--` could read as a boundary delimiter once wrapping puts
+ * it first on a line (RFC 2046 5.1.1), so its first dash becomes `=2D`.
+ */
+function lineStartToken(tokens: string[], i: number): string {
+  if (tokens[i] === '.') return '=2E'
+  if (tokens[i] === '-' && tokens[i + 1] === '-') return '=2D'
+  return tokens[i]
+}
+
+/** How many tokens of a full line to keep: prefer breaking after a blank or `>`. */
+function breakPoint(line: string[]): number {
+  const floor = Math.max(1, line.length - BREAK_LOOKBACK)
+  for (let keep = line.length; keep > floor; keep--) {
+    const token = line[keep - 1]
+    if (token === ' ' || token === '\t' || token === '>') return keep
+  }
+  return line.length
+}
+
+/**
+ * Re-encodes an edited body while keeping unchanged regions byte-identical.
+ *
+ * The edited decoded body is cut into logical lines at the same line breaks as
+ * the original (the rewriter never adds or removes line breaks). An unchanged
+ * logical line keeps its original encoded bytes; a changed one keeps its
+ * unchanged leading and trailing physical lines and re-encodes the middle. If
+ * the line breaks do not line up, the whole body is re-encoded.
+ */
+export function reencodeQuotedPrintable(
+  originalEncoded: string,
+  newDecoded: string,
+  lineEnding: LineEnding,
+): string {
+  const lines = splitQpLines(originalEncoded)
+  const newLines = alignLines(lines, newDecoded)
+  if (newLines === null) return encodeQuotedPrintable(newDecoded, lineEnding)
+
+  let out = ''
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]
+    const text = newLines[i]
+    out += text === line.decoded ? line.encoded : reencodeLine(line, text, lineEnding)
+  }
+  return out
+}
+
+/**
+ * Cuts `text` into one piece per original logical line, each piece holding as
+ * many LF bytes as the original line decoded to (an `=0A` inside a line
+ * counts). Null when the counts or the final line break do not match.
+ */
+function alignLines(lines: QpLine[], text: string): string[] | null {
+  const counts = lines.map((line) => countLf(line.decoded))
+  if (counts.reduce((sum, n) => sum + n, 0) !== countLf(text)) return null
+  if (lines.length === 0) return text === '' ? [] : null
+
+  const pieces: string[] = []
+  let pos = 0
+  for (let i = 0; i < lines.length - 1; i++) {
+    const end = afterNthLf(text, pos, counts[i])
+    pieces.push(text.slice(pos, end))
+    pos = end
+  }
+  pieces.push(text.slice(pos))
+
+  const last = lines.length - 1
+  if (lines[last].decoded.endsWith('\n') !== pieces[last].endsWith('\n')) return null
+  return pieces
+}
+
+function countLf(text: string): number {
+  let count = 0
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) count++
+  return count
+}
+
+/** Offset just after the n-th LF at or after `from` (the caller checked there are n). */
+function afterNthLf(text: string, from: number, n: number): number {
+  let pos = from
+  for (let k = 0; k < n; k++) pos = text.indexOf('\n', pos) + 1
+  return pos
+}
+
+/**
+ * Re-encodes one changed logical line. Physical lines at its start and end
+ * whose decoded text is unchanged are copied; only the middle is encoded.
+ */
+function reencodeLine(line: QpLine, text: string, lineEnding: LineEnding): string {
+  const { segments } = line
+  let head = 0
+  let start = 0
+  // Leading segments end in soft breaks, so the middle starts on a fresh line.
+  while (head < segments.length - 1 && text.startsWith(segments[head].decoded, start)) {
+    start += segments[head].decoded.length
+    head++
+  }
+
+  let tail = 0
+  let end = text.length
+  while (head + tail < segments.length) {
+    const decoded = segments[segments.length - 1 - tail].decoded
+    if (end - decoded.length < start || !text.endsWith(decoded, end)) break
+    end -= decoded.length
+    tail++
+  }
+
+  const middle = text.slice(start, end)
+  const kept = (from: number, to: number) => segments.slice(from, to).map((s) => s.encoded)
+  return [
+    ...kept(0, head),
+    encodeMiddle(middle, tail > 0, lineEnding),
+    ...kept(segments.length - tail, segments.length),
+  ].join('')
+}
+
+/** Encodes the changed middle of a line; `beforeKept`: copied segments follow. */
+function encodeMiddle(middle: string, beforeKept: boolean, lineEnding: LineEnding): string {
+  if (!beforeKept) return encodeLogicalLine(middle, lineEnding)
+  if (middle === '') return ''
+  // The copied segments continue the same logical line, so the middle ends in
+  // a soft break and its last byte is not at a line end.
+  return layout(tokenize(middle, false), lineEnding, true) + '=' + lineEnding
+}
