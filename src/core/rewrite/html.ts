@@ -1,0 +1,766 @@
+/**
+ * Finds link-bearing attribute values in an HTML document without building a
+ * tree, so that the caller can splice replacements into the original text and
+ * leave every other byte alone.
+ *
+ * The scan is driven by htmlparser2's tokenizer. A tokenizer on its own cannot
+ * know a few things that the WHATWG tree builder decides (HTML Standard
+ * §13.2.6), and where it guesses differently from a browser an attacker can
+ * hide a link from the rewriter. The places we correct are:
+ *
+ * - script data escaping (§13.2.5.4-§13.2.5.31): `<!--<script>` keeps a
+ *   `</script>` from ending the script, which htmlparser2 does not model;
+ * - CDATA sections, which only exist in SVG/MathML content (§13.2.5.42);
+ *   elsewhere `<![CDATA[` is a bogus comment that ends at the first `>`.
+ *   htmlparser2 treats every `<![CDATA[` as a section running to `]]>`, so
+ *   the tokenizer reads a copy in which it is spelt `<!-CDATA[` (a bogus
+ *   comment, same length) and real sections are skipped by hand;
+ * - end tags carrying attributes (§13.2.5.9, §13.2.5.32-§13.2.5.39): a `>`
+ *   inside a quoted value does not end the tag;
+ * - foreign content (§13.2.6.5): inside `<svg>` and `<math>` the elements
+ *   `<style>`, `<title>`, `<script>`… are not raw text, approximated by a
+ *   stack of the open SVG/MathML elements.
+ *
+ * The other corrections stop the tokenizer and start a fresh one at the
+ * offset where a browser is back in the data state, so no tokenizer state
+ * has to be patched. Nothing recurses per nesting level: the only nesting is
+ * one extra scan for the body of each Outlook conditional comment.
+ *
+ * Known gaps, all in markup that mail clients rarely render: HTML elements
+ * inside SVG `<foreignObject>` are not tracked, so a malformed mix of the two
+ * can still mislead the foreign-content stack; and `<style>`, `<title>`… in a
+ * `<select>` are read as raw text, as the current standard does (select
+ * content now goes through "in body"), whereas parsers with the legacy "in
+ * select" insertion mode, parse5 8 among them, ignore those start tags.
+ */
+import { QuoteType, Tokenizer, type TokenizerCallbacks } from 'htmlparser2'
+
+import type { HtmlLink, HtmlLinkSource, HtmlScan } from './types.js'
+
+/**
+ * Scans an HTML document for the `href` values of `a`, `area` and VML
+ * elements, including those inside Outlook conditional comments, and the first
+ * `<base href>`.
+ *
+ * `src` may be a binary string (one code unit per byte, charset not decoded):
+ * only ASCII characters take part in markup. Values come back undecoded and in
+ * document order. Malformed input never throws.
+ */
+export function scanHtml(src: string): HtmlScan {
+  const sink: ScanSink = { links: [], baseHref: null }
+  const text: SourceText = { src, markup: maskCdata(src) }
+
+  scanRegion(text, 0, src.length, 'document', sink)
+
+  return { links: sink.links, baseHref: sink.baseHref }
+}
+
+/** The document itself, or the body of an `<!--[if …]> … <![endif]-->` comment. */
+type RegionKind = 'document' | 'conditional'
+
+/** The document, and the same-length copy the tokenizer reads (see {@link maskCdata}). */
+interface SourceText {
+  src: string
+  markup: string
+}
+
+/** Where a scan puts its results; shared by the document and its conditional comments. */
+interface ScanSink {
+  links: HtmlLink[]
+  baseHref: string | null
+}
+
+/** An attribute whose name we care about, while its value is being read. */
+interface PendingAttribute {
+  name: string
+  start: number
+  end: number
+}
+
+/** An attribute value as written in the source. */
+interface AttributeValue {
+  start: number
+  end: number
+  quote: HtmlLink['quote']
+}
+
+/** A start tag between its name and its closing `>`. */
+interface OpenTag {
+  name: string
+  /** True when the tokenizer was told this tag sits in SVG/MathML content. */
+  foreign: boolean
+  /** True once any `href` was seen: later duplicates are dropped (§13.2.5.33). */
+  hrefSeen: boolean
+  href: AttributeValue | null
+  encoding: string | null
+  hasFontAttribute: boolean
+}
+
+/**
+ * Spells every `<![CDATA[` as `<!-CDATA[`. Both are the same length and read
+ * the same inside tags, values, comments and raw text, but the second is
+ * always a bogus comment ending at the first `>`, which is what HTML content
+ * makes of the first (§13.2.5.42). Real sections in SVG/MathML content are
+ * then skipped by {@link RegionScanner.skipCdataSection}.
+ */
+function maskCdata(src: string): string {
+  return src.includes(CDATA_OPEN) ? src.replaceAll(CDATA_OPEN, '<!-CDATA[') : src
+}
+
+const CDATA_OPEN = '<![CDATA['
+const CDATA_CLOSE = ']]>'
+
+/** Scans `src[from, to)` as markup, restarting the tokenizer wherever it would desync. */
+function scanRegion(
+  text: SourceText,
+  from: number,
+  to: number,
+  kind: RegionKind,
+  sink: ScanSink,
+): void {
+  const region = new RegionScanner(text, to, kind, sink)
+
+  let pos = from
+  while (pos < to) pos = region.runFrom(pos)
+}
+
+/** Tokenizer callbacks for one region; positions from the tokenizer are relative to `base`. */
+class RegionScanner implements TokenizerCallbacks {
+  private readonly foreignStack = new ForeignStack()
+  private readonly src: string
+  private tokenizer: Tokenizer | null = null
+  private base = 0
+  private restartAt: number | null = null
+  private tag: OpenTag | null = null
+  private attribute: PendingAttribute | null = null
+
+  constructor(
+    private readonly source: SourceText,
+    private readonly to: number,
+    private readonly kind: RegionKind,
+    private readonly sink: ScanSink,
+  ) {
+    this.src = source.src
+  }
+
+  /** Tokenizes from `pos` until the end of the region or a restart; returns where to go on. */
+  runFrom(pos: number): number {
+    this.base = pos
+    this.restartAt = null
+    this.tag = null
+    this.attribute = null
+    this.tokenizer = new Tokenizer({ decodeEntities: false }, this)
+
+    this.tokenizer.write(this.source.markup.slice(pos, this.to))
+    if (this.restartAt === null) this.tokenizer.end()
+
+    // Every restart point lies after `pos`; the guard only makes progress obvious.
+    return this.restartAt === null ? this.to : Math.max(this.restartAt, pos + 1)
+  }
+
+  isInForeignContext(): boolean {
+    return this.foreignStack.isForeign()
+  }
+
+  onopentagname(start: number, end: number): void {
+    if (this.stopped()) return
+
+    this.tag = {
+      name: this.text(start, end).toLowerCase(),
+      foreign: this.foreignStack.isForeign(),
+      hrefSeen: false,
+      href: null,
+      encoding: null,
+      hasFontAttribute: false,
+    }
+    this.attribute = null
+  }
+
+  onattribname(start: number, end: number): void {
+    if (this.stopped() || this.tag === null) return
+
+    // Only short names matter; skip lower-casing kilobytes of junk.
+    const name = end - start <= 8 ? this.text(start, end).toLowerCase() : ''
+    this.attribute = { name, start: -1, end: -1 }
+  }
+
+  onattribdata(start: number, end: number): void {
+    const attribute = this.attribute
+    if (this.stopped() || attribute === null) return
+
+    if (attribute.start < 0) attribute.start = this.base + start
+    attribute.end = this.base + end
+  }
+
+  onattribend(quote: QuoteType): void {
+    const { tag, attribute } = this
+    this.attribute = null
+    if (this.stopped() || tag === null || attribute === null) return
+
+    recordAttribute(tag, attribute, quote, this.src)
+  }
+
+  onopentagend(end: number): void {
+    this.finishStartTag(end, false)
+  }
+
+  onselfclosingtag(end: number): void {
+    this.finishStartTag(end, true)
+  }
+
+  onclosetag(start: number, end: number): void {
+    if (this.stopped()) return
+
+    this.foreignStack.endTag(this.text(start, end).toLowerCase())
+    this.checkEndTagAttributes(this.base + end)
+  }
+
+  oncomment(start: number, end: number, endOffset: number): void {
+    if (this.stopped()) return
+
+    const contentStart = this.base + start
+    if (this.src.startsWith(CDATA_OPEN, contentStart - 2)) {
+      this.skipCdataSection(contentStart + CDATA_OPEN.length - 2)
+      return
+    }
+
+    if (this.kind === 'document') {
+      this.scanConditionalComment(contentStart, this.base + end - endOffset)
+    }
+  }
+
+  /** Never called: the tokenizer reads `<![CDATA[` masked as a bogus comment. */
+  oncdata(): void {}
+
+  ontext(): void {}
+
+  ontextentity(): void {}
+
+  onattribentity(): void {}
+
+  ondeclaration(): void {}
+
+  onprocessinginstruction(): void {}
+
+  onend(): void {}
+
+  private stopped(): boolean {
+    return this.restartAt !== null
+  }
+
+  private text(start: number, end: number): string {
+    return this.src.slice(this.base + start, this.base + end)
+  }
+
+  /** Stops this tokenizer; `runFrom` starts a fresh one at `offset` (a data-state position). */
+  private restart(offset: number): void {
+    this.restartAt = offset
+    this.tokenizer?.pause()
+  }
+
+  /** Records the tag's link, updates the foreign-content stack and handles `<script>`. */
+  private finishStartTag(end: number, selfClosing: boolean): void {
+    const tag = this.tag
+    this.tag = null
+    this.attribute = null
+    if (this.stopped() || tag === null) return
+
+    this.commitTag(tag)
+    this.foreignStack.startTag(tag, selfClosing)
+
+    // The tokenizer switched to script data iff it was not told about foreign content.
+    // A self-closing `<script/>` is still script data in HTML (§13.2.6.4.4).
+    if (tag.name === 'script' && !tag.foreign) {
+      this.restart(findScriptEnd(this.src, this.base + end + 1, this.to))
+    }
+  }
+
+  private commitTag(tag: OpenTag): void {
+    if (tag.name === 'base') {
+      this.commitBase(tag)
+      return
+    }
+
+    const source = linkSource(tag.name, this.kind)
+    if (source === null || tag.href === null) return
+
+    const { start, end, quote } = tag.href
+    this.sink.links.push({ start, end, raw: this.src.slice(start, end), quote, source })
+  }
+
+  /**
+   * The document base URL comes from the first `base` element with an `href`
+   * attribute in tree order (HTML §4.2.3), wherever it sits. A valueless
+   * `<base href>` still counts, with an empty value.
+   */
+  private commitBase(tag: OpenTag): void {
+    if (this.kind !== 'document' || tag.foreign || !tag.hrefSeen) return
+    if (this.sink.baseHref !== null) return
+
+    const href = tag.href
+    this.sink.baseHref = href === null ? '' : this.src.slice(href.start, href.end)
+  }
+
+  /**
+   * htmlparser2 ends an end tag at the first `>`, but the HTML tokenizer reads
+   * attributes in end tags like in start tags (§13.2.5.9), so `</a x=">">`
+   * ends at the second `>`. Restart where a browser does when they disagree.
+   */
+  private checkEndTagAttributes(afterName: number): void {
+    if (this.src.charCodeAt(afterName) === GT) return
+
+    const specEnd = findTagEnd(this.src, afterName, this.to)
+    const tokenizerEnd = this.src.indexOf('>', afterName)
+    const tokenizerEndInRegion = tokenizerEnd < 0 || tokenizerEnd >= this.to ? -1 : tokenizerEnd
+    if (specEnd === tokenizerEndInRegion) return
+
+    this.restart(specEnd < 0 ? this.to : specEnd + 1)
+  }
+
+  /**
+   * The tokenizer has read a masked `<![CDATA[` as a bogus comment, which is
+   * right in HTML content (§13.2.5.42, "cdata-in-html-content"). In SVG and
+   * MathML content it is a CDATA section whose text runs to `]]>`.
+   */
+  private skipCdataSection(dataStart: number): void {
+    if (!this.foreignStack.allowsCdata()) return
+
+    const close = this.src.indexOf(CDATA_CLOSE, dataStart)
+    const end = close < 0 ? this.to : close + CDATA_CLOSE.length
+    this.restart(Math.min(end, this.to))
+  }
+
+  /** Scans the body of `<!--[if mso]> … <![endif]-->`, which Outlook renders as markup. */
+  private scanConditionalComment(start: number, end: number): void {
+    const body = conditionalBody(this.src, start, end)
+    if (body === null) return
+
+    scanRegion(this.source, body.start, body.end, 'conditional', this.sink)
+  }
+}
+
+/** Notes the attributes of a start tag that the scan needs. */
+function recordAttribute(
+  tag: OpenTag,
+  attribute: PendingAttribute,
+  quote: QuoteType,
+  src: string,
+): void {
+  const value = attributeValue(attribute, quote)
+
+  if (attribute.name === 'href') {
+    // Duplicate attributes are dropped by the tokenizer (§13.2.5.33): the first wins,
+    // even when it has no value.
+    if (tag.hrefSeen) return
+    tag.hrefSeen = true
+    tag.href = value
+  } else if (attribute.name === 'encoding' && tag.encoding === null) {
+    tag.encoding = value === null ? '' : src.slice(value.start, value.end)
+  } else if (FONT_BREAKOUT_ATTRIBUTES.has(attribute.name)) {
+    tag.hasFontAttribute = true
+  }
+}
+
+function attributeValue(attribute: PendingAttribute, quote: QuoteType): AttributeValue | null {
+  if (quote === QuoteType.NoValue || attribute.start < 0) return null
+
+  return { start: attribute.start, end: attribute.end, quote: quoteName(quote) }
+}
+
+function quoteName(quote: QuoteType): HtmlLink['quote'] {
+  if (quote === QuoteType.Double) return 'double'
+  if (quote === QuoteType.Single) return 'single'
+  return 'none'
+}
+
+/** Which kind of link an element's `href` is, or null when it is not one we report. */
+function linkSource(name: string, kind: RegionKind): HtmlLinkSource | null {
+  const conditional = kind === 'conditional'
+
+  if (name === 'a') return conditional ? 'mso-a' : 'a'
+  if (name === 'area') return conditional ? 'mso-area' : 'area'
+  // VML shapes (v:roundrect, v:rect, v:oval, v:shape…) are Outlook's clickable buttons.
+  if (name.startsWith('v:')) return 'vml'
+  return null
+}
+
+const GT = 0x3e
+const LT = 0x3c
+const SLASH = 0x2f
+const DASH = 0x2d
+const EQUALS = 0x3d
+const DOUBLE_QUOTE = 0x22
+const SINGLE_QUOTE = 0x27
+
+/** Tab, LF, FF, CR and space: the HTML tokenizer's whitespace (CR stands in for CRLF). */
+function isHtmlSpace(code: number): boolean {
+  return code === 0x20 || code === 0x09 || code === 0x0a || code === 0x0c || code === 0x0d
+}
+
+const enum TagState {
+  BeforeName,
+  Name,
+  AfterName,
+  BeforeValue,
+  DoubleQuoted,
+  SingleQuoted,
+  Unquoted,
+}
+
+/**
+ * Where a tag ends: the offset of its closing `>`, or -1 when the input ends
+ * first. Follows the attribute states of §13.2.5.32-§13.2.5.40, starting just
+ * after the tag name.
+ */
+function findTagEnd(src: string, from: number, to: number): number {
+  let state = TagState.BeforeName
+
+  for (let i = from; i < to; i++) {
+    const code = src.charCodeAt(i)
+    const next = nextTagState(state, code)
+    if (next === null) return i
+    state = next
+  }
+
+  return -1
+}
+
+/** One step of {@link findTagEnd}; null means the tag is complete. */
+function nextTagState(state: TagState, code: number): TagState | null {
+  switch (state) {
+    case TagState.DoubleQuoted:
+      return code === DOUBLE_QUOTE ? TagState.BeforeName : state
+    case TagState.SingleQuoted:
+      return code === SINGLE_QUOTE ? TagState.BeforeName : state
+    case TagState.Unquoted:
+      if (code === GT) return null
+      return isHtmlSpace(code) ? TagState.BeforeName : state
+    default:
+      return nextTagStateOutsideValue(state, code)
+  }
+}
+
+function nextTagStateOutsideValue(state: TagState, code: number): TagState | null {
+  if (code === GT) return null
+
+  if (state === TagState.BeforeValue) {
+    if (code === DOUBLE_QUOTE) return TagState.DoubleQuoted
+    if (code === SINGLE_QUOTE) return TagState.SingleQuoted
+    return isHtmlSpace(code) ? state : TagState.Unquoted
+  }
+
+  // "/" only matters right before ">" (self-closing start tag state, §13.2.5.40).
+  if (code === SLASH) return TagState.BeforeName
+  if (isHtmlSpace(code)) return state === TagState.Name ? TagState.AfterName : state
+  // "=" before any name starts a name (§13.2.5.32); after one it introduces the value.
+  if (code === EQUALS && state !== TagState.BeforeName) return TagState.BeforeValue
+  return TagState.Name
+}
+
+const enum ScriptState {
+  Data,
+  Escaped,
+  DoubleEscaped,
+}
+
+/**
+ * Where the script data that starts at `from` ends: the offset of the `<` of
+ * the `</script` end tag that closes it, or `to`.
+ *
+ * Implements the script data states of §13.2.5.4 and §13.2.5.15-§13.2.5.31
+ * collapsed to three: after `<!--` a nested `<script>` makes the following
+ * `</script>` plain text until `-->` or a further `</script>`.
+ */
+function findScriptEnd(src: string, from: number, to: number): number {
+  let state = ScriptState.Data
+  let i = src.indexOf('<', from)
+
+  while (i >= 0 && i < to) {
+    const step = scriptStep(src, i, to, state)
+    if (step.end) return i
+    state = step.state
+    i = nextScriptMarker(src, step.next, to, state)
+  }
+
+  return to
+}
+
+interface ScriptStep {
+  end: boolean
+  state: ScriptState
+  next: number
+}
+
+/** Finds the next `<` (or, once escaped, `-`) that can change the script state. */
+function nextScriptMarker(src: string, from: number, to: number, state: ScriptState): number {
+  if (state === ScriptState.Data) return src.indexOf('<', from)
+
+  for (let i = from; i < to; i++) {
+    const code = src.charCodeAt(i)
+    if (code === LT || code === DASH) return i
+  }
+  return -1
+}
+
+/** Reads the construct at `i` (a `<` or `-`) in script data. */
+function scriptStep(src: string, i: number, to: number, state: ScriptState): ScriptStep {
+  if (src.charCodeAt(i) === DASH) return scriptDashes(src, i, to, state)
+
+  const after = i + 1
+  if (src.charCodeAt(after) === SLASH) return scriptEndTag(src, after + 1, to, state)
+
+  if (state === ScriptState.Data) {
+    // "<!--" enters the escaped state (§13.2.5.18-§13.2.5.20). Its dashes are read
+    // again by scriptDashes because "<!-->" is already back in script data.
+    const escapes = src.startsWith('!--', after) && after + 3 <= to
+    return {
+      end: false,
+      state: escapes ? ScriptState.Escaped : state,
+      next: escapes ? after + 1 : after,
+    }
+  }
+
+  if (state === ScriptState.Escaped && isScriptName(src, after, to)) {
+    // "<script" + terminator inside an escape: double escaped (§13.2.5.26).
+    return { end: false, state: ScriptState.DoubleEscaped, next: after + 6 }
+  }
+
+  return { end: false, state, next: after }
+}
+
+/** "-->" after an escape leaves it for plain script data (§13.2.5.24, §13.2.5.29). */
+function scriptDashes(src: string, i: number, to: number, state: ScriptState): ScriptStep {
+  let j = i
+  while (j < to && src.charCodeAt(j) === DASH) j++
+
+  const closes = j - i >= 2 && j < to && src.charCodeAt(j) === GT
+  return { end: false, state: closes ? ScriptState.Data : state, next: closes ? j + 1 : j }
+}
+
+/** `</` in script data: `</script` + terminator ends the script, or a double escape. */
+function scriptEndTag(src: string, nameStart: number, to: number, state: ScriptState): ScriptStep {
+  if (!isScriptName(src, nameStart, to)) return { end: false, state, next: nameStart }
+
+  if (state === ScriptState.DoubleEscaped) {
+    return { end: false, state: ScriptState.Escaped, next: nameStart + 6 }
+  }
+  return { end: true, state, next: nameStart }
+}
+
+/** "script" (any case) followed by whitespace, "/" or ">". */
+function isScriptName(src: string, at: number, to: number): boolean {
+  if (at + 6 >= to) return false
+  if (src.slice(at, at + 6).toLowerCase() !== 'script') return false
+
+  const code = src.charCodeAt(at + 6)
+  return isHtmlSpace(code) || code === SLASH || code === GT
+}
+
+/** Matches `[if mso]>`, `[if !mso]>`, `[ if gte mso 9 ]>`… at the start of a comment. */
+const CONDITION_START = /^\s*\[\s*if\s[^\]]*\]\s*>/i
+/** Matches `<![endif]` (whitespace tolerant) at the end of a comment. */
+const CONDITION_END = /<!\s*\[\s*endif\s*\]\s*$/i
+/** Longest prefix/suffix we test, so the patterns never run over a whole large comment. */
+const CONDITION_WINDOW = 256
+
+/**
+ * The markup inside an Outlook conditional comment (`<!--[if mso]> … <![endif]-->`),
+ * given the comment's content span; null for an ordinary comment. The
+ * downlevel-revealed forms (`<!--[if !mso]><!-- -->`) are ordinary comments
+ * whose links sit outside them.
+ */
+function conditionalBody(
+  src: string,
+  start: number,
+  end: number,
+): { start: number; end: number } | null {
+  const head = CONDITION_START.exec(src.slice(start, Math.min(end, start + CONDITION_WINDOW)))
+  if (head === null) return null
+
+  const tailStart = Math.max(start + head[0].length, end - CONDITION_WINDOW)
+  const tail = CONDITION_END.exec(src.slice(tailStart, end))
+  if (tail === null) return null
+
+  return { start: start + head[0].length, end: tailStart + tail.index }
+}
+
+/** Attributes that make `<font>` break out of SVG/MathML content (§13.2.6.5). */
+const FONT_BREAKOUT_ATTRIBUTES = new Set(['color', 'face', 'size'])
+
+/** Start tags that end SVG/MathML content (§13.2.6.5, "in foreign content"). */
+const BREAKOUT_TAGS = new Set([
+  'b',
+  'big',
+  'blockquote',
+  'body',
+  'br',
+  'center',
+  'code',
+  'dd',
+  'div',
+  'dl',
+  'dt',
+  'em',
+  'embed',
+  'h1',
+  'h2',
+  'h3',
+  'h4',
+  'h5',
+  'h6',
+  'head',
+  'hr',
+  'i',
+  'img',
+  'li',
+  'listing',
+  'menu',
+  'meta',
+  'nobr',
+  'ol',
+  'p',
+  'pre',
+  'ruby',
+  's',
+  'small',
+  'span',
+  'strong',
+  'strike',
+  'sub',
+  'sup',
+  'table',
+  'tt',
+  'u',
+  'ul',
+  'var',
+])
+
+/** MathML text integration points (§13.2.6.1): their children are HTML. */
+const MATHML_TEXT_POINTS = new Set(['mi', 'mo', 'mn', 'ms', 'mtext'])
+
+/** SVG HTML integration points (§13.2.6.1), lower-cased. */
+const SVG_HTML_POINTS = new Set(['foreignobject', 'desc', 'title'])
+
+type ForeignNamespace = 'svg' | 'math'
+
+/** One open SVG or MathML element. */
+interface ForeignElement {
+  name: string
+  namespace: ForeignNamespace
+  /** Start tags inside it are HTML: an HTML or MathML text integration point. */
+  htmlInside: boolean
+  /** A MathML text integration point, where `mglyph` and `malignmark` stay MathML. */
+  textPoint: boolean
+}
+
+/**
+ * An approximation of the tree builder's stack of open elements, kept only
+ * for SVG and MathML content: enough to tell the tokenizer when `<style>`,
+ * `<title>`… are raw text and when `<![CDATA[` is a CDATA section. HTML
+ * elements are not tracked, so ordinary documents cost nothing here.
+ */
+class ForeignStack {
+  private readonly open: ForeignElement[] = []
+  /** Open elements per name, so an end tag for nothing open costs O(1), not O(depth). */
+  private readonly counts = new Map<string, number>()
+
+  /** True when the next start tag is created in SVG/MathML (no raw-text switch). */
+  isForeign(): boolean {
+    const top = this.top()
+    return top !== undefined && !top.htmlInside
+  }
+
+  /** CDATA needs an adjusted current node outside HTML (§13.2.5.42). */
+  allowsCdata(): boolean {
+    return this.isForeign()
+  }
+
+  startTag(tag: OpenTag, selfClosing: boolean): void {
+    if (this.followsForeignRules(tag.name)) {
+      this.foreignStartTag(tag, selfClosing)
+    } else {
+      this.htmlStartTag(tag.name, selfClosing)
+    }
+  }
+
+  endTag(name: string): void {
+    if (this.open.length === 0) return
+
+    if ((name === 'p' || name === 'br') && this.isForeign()) {
+      this.popToHtml()
+      return
+    }
+
+    // Foreign end tags close the nearest open element of that name (§13.2.6.5).
+    // Each element popped here was pushed once, so the loop is amortised O(1).
+    if (!this.counts.get(name)) return
+    while (this.pop()?.name !== name) {
+      // keep popping up to and including the match
+    }
+  }
+
+  private top(): ForeignElement | undefined {
+    return this.open[this.open.length - 1]
+  }
+
+  /** The tree construction dispatcher's choice (§13.2.6) for a start tag. */
+  private followsForeignRules(name: string): boolean {
+    const top = this.top()
+    if (top === undefined) return false
+
+    if (top.textPoint) return name === 'mglyph' || name === 'malignmark'
+    if (top.htmlInside) return false
+    return !(top.namespace === 'math' && top.name === 'annotation-xml' && name === 'svg')
+  }
+
+  private htmlStartTag(name: string, selfClosing: boolean): void {
+    if (selfClosing || (name !== 'svg' && name !== 'math')) return
+
+    this.push({ name, namespace: name, htmlInside: false, textPoint: false })
+  }
+
+  private foreignStartTag(tag: OpenTag, selfClosing: boolean): void {
+    if (BREAKOUT_TAGS.has(tag.name) || (tag.name === 'font' && tag.hasFontAttribute)) {
+      this.popToHtml()
+      return
+    }
+
+    if (selfClosing) return
+
+    const namespace = this.top()?.namespace ?? 'svg'
+    this.push(foreignElement(tag, namespace))
+  }
+
+  private popToHtml(): void {
+    while (this.isForeign()) this.pop()
+  }
+
+  private push(element: ForeignElement): void {
+    this.open.push(element)
+    this.counts.set(element.name, (this.counts.get(element.name) ?? 0) + 1)
+  }
+
+  private pop(): ForeignElement | undefined {
+    const element = this.open.pop()
+    if (element === undefined) return undefined
+
+    this.counts.set(element.name, (this.counts.get(element.name) ?? 1) - 1)
+    return element
+  }
+}
+
+function foreignElement(tag: OpenTag, namespace: ForeignNamespace): ForeignElement {
+  const { name } = tag
+  const textPoint = namespace === 'math' && MATHML_TEXT_POINTS.has(name)
+  const htmlInside =
+    textPoint ||
+    (namespace === 'svg' && SVG_HTML_POINTS.has(name)) ||
+    (namespace === 'math' && name === 'annotation-xml' && isHtmlEncoding(tag.encoding))
+
+  return { name, namespace, htmlInside, textPoint }
+}
+
+function isHtmlEncoding(encoding: string | null): boolean {
+  const value = encoding?.toLowerCase()
+  return value === 'text/html' || value === 'application/xhtml+xml'
+}

@@ -1,0 +1,148 @@
+/**
+ * Finds web URLs in plain text, so that the caller can wrap them in place.
+ *
+ * linkify-it does the recognising; a small trimming step afterwards fixes
+ * where it lets trailing punctuation into a link (see {@link trimEnd}).
+ */
+import { LinkifyIt } from 'linkify-it'
+
+import type { TextLink } from './types.js'
+
+/**
+ * linkify-it caps a URL's path at `maxLength` characters (default 10,000) and
+ * silently cuts longer ones short. A cut link would be rewritten to a wrong
+ * target, so the cap is lifted to the largest quantifier a RegExp accepts;
+ * length limits are the caller's business.
+ */
+const NO_LENGTH_LIMIT = 2 ** 31 - 1
+
+/** One instance for the module: building linkify-it's regular expressions is the costly part. */
+const linkify = new LinkifyIt({
+  urlAuth: true,
+  fuzzyLink: true,
+  fuzzyEmail: false,
+  fuzzyIP: true,
+  maxLength: NO_LENGTH_LIMIT,
+})
+
+/**
+ * Schemas we report: web links and protocol-relative `//host` links, plus
+ * fuzzy ones (`www.example.com`), for which linkify-it gives an empty schema.
+ * `mailto:` and `ftp:` stay enabled in linkify-it so that they still consume
+ * their text (an `http://` inside `mailto:…?body=http://…` is not a link of
+ * its own), but they are dropped here.
+ */
+const WEB_SCHEMAS = new Set(['http:', 'https:', '//', ''])
+
+const HAS_SCHEME = /^https?:\/\//i
+
+/**
+ * Scans plain text for web URLs. Matches come back in order, never overlap,
+ * and `src.slice(start, end) === text` always holds.
+ */
+export function scanText(src: string): TextLink[] {
+  const links: TextLink[] = []
+
+  for (const match of linkify.match(src) ?? []) {
+    if (!WEB_SCHEMAS.has(match.schema)) continue
+
+    const end = trimEnd(src, match.index, match.lastIndex)
+    const text = src.slice(match.index, end)
+    if (!hasHost(text)) continue
+
+    links.push({ start: match.index, end, text, hasScheme: HAS_SCHEME.test(text) })
+  }
+
+  return links
+}
+
+/**
+ * Characters that end a sentence or a quotation rather than a URL when they
+ * come last. GitHub Flavored Markdown's autolink extension excludes `?`, `!`,
+ * `.`, `,`, `:`, `*`, `_` and `~` (spec section 6.9); we add `;`, quotes and
+ * their CJK full-width forms. linkify-it already stops before most of these,
+ * but keeps a trailing `:` and a `?` that is followed by other punctuation.
+ */
+const TRAILING_PUNCTUATION = new Set([
+  '.',
+  ',',
+  ':',
+  ';',
+  '!',
+  '?',
+  '*',
+  '_',
+  '~',
+  "'",
+  '"',
+  '\u3002', // 。 ideographic full stop
+  '\uff0c', // ， full-width comma
+  '\u3001', // 、 ideographic comma
+  '\uff1b', // ； full-width semicolon
+  '\uff1a', // ： full-width colon
+  '\uff01', // ！ full-width exclamation mark
+  '\uff1f', // ？ full-width question mark
+  '\uff0e', // ． full-width full stop
+])
+
+/** Closing brackets and their openers, including the full-width forms. */
+const CLOSERS = new Map([
+  [')', '('],
+  [']', '['],
+  ['}', '{'],
+  ['\uff09', '\uff08'], // （ ）
+  ['\uff3d', '\uff3b'], // ［ ］
+  ['\uff5d', '\uff5b'], // ｛ ｝
+])
+
+/** Opening brackets and their closers. */
+const OPENERS = new Map([...CLOSERS].map(([close, open]) => [open, close]))
+
+/**
+ * Moves the end of a match back past trailing punctuation and past closing
+ * brackets that have no opener inside the match, so that
+ * `(https://en.wikipedia.org/wiki/Mercury_(planet))` keeps its inner pair and
+ * loses the outer `)`.
+ */
+function trimEnd(src: string, start: number, end: number): number {
+  const unmatched = unmatchedClosers(src, start, end)
+
+  let last = end
+  while (last > start) {
+    const char = src.charAt(last - 1)
+    const open = unmatched.get(char) ?? 0
+
+    if (open > 0) unmatched.set(char, open - 1)
+    else if (!TRAILING_PUNCTUATION.has(char)) break
+    last--
+  }
+
+  return last
+}
+
+/**
+ * For each closing bracket, how many more closers than openers the match
+ * holds (GFM counts the same way, spec section 6.9). Dropping a trailing closer lowers its count by one, so one pass is
+ * enough however many brackets the tail has.
+ */
+function unmatchedClosers(src: string, start: number, end: number): Map<string, number> {
+  const balance = new Map<string, number>()
+
+  for (let i = start; i < end; i++) {
+    const char = src.charAt(i)
+    if (CLOSERS.has(char)) balance.set(char, (balance.get(char) ?? 0) + 1)
+
+    const closer = OPENERS.get(char)
+    if (closer !== undefined) balance.set(closer, (balance.get(closer) ?? 0) - 1)
+  }
+
+  return balance
+}
+
+/** A trimmed match must still have something after `scheme://` (or be a fuzzy host). */
+function hasHost(text: string): boolean {
+  const afterSlashes = text.indexOf('//')
+  if (afterSlashes < 0) return text.length > 0
+
+  return text.length > afterSlashes + 2
+}
