@@ -11,6 +11,8 @@ import { nanoid, customAlphabet } from 'nanoid'
 
 import { validateRule } from '../core/rules.js'
 import { generateKeyEntry, verifyToken } from '../core/tokens.js'
+import { bytesToBinary } from '../core/bytes.js'
+import { parseMime } from '../core/rewrite/mime.js'
 import { ruleJson } from '../http/rules.js'
 import { openRuntime } from '../node/runtime.js'
 import { startServer } from '../node/server.js'
@@ -30,6 +32,7 @@ const USAGE = `usage: clickgate <command>
   serve [--port N]
   keygen [--id ID]
   decode <link>
+  links [FILE]
   rules add --action block|allow --type domain|host|prefix|url --value V [--note N] [--expires ISO]
   rules list
   rules remove <id>
@@ -47,6 +50,8 @@ async function main(argv: string[]): Promise<void> {
       return keygen(rest)
     case 'decode':
       return decode(rest)
+    case 'links':
+      return links(rest)
     case 'rules':
       return rules(rest)
     case 'clicks':
@@ -105,9 +110,10 @@ async function rewrite(args: string[]): Promise<void> {
   }
 
   try {
-    const result = values.html || values.text
-      ? await rewriteBare(services.rewriter, input, values.html ? 'html' : 'text', context)
-      : await services.rewriter.rewriteMessage(input, context)
+    const result =
+      values.html || values.text
+        ? await rewriteBare(services.rewriter, input, values.html ? 'html' : 'text', context)
+        : await services.rewriter.rewriteMessage(input, context)
     process.stdout.write(result.output)
     process.stderr.write(JSON.stringify(result.summary) + '\n')
   } finally {
@@ -128,7 +134,9 @@ async function rewriteBare(
     throw new InputError('bare --html and --text input must be UTF-8')
   }
   const result =
-    kind === 'html' ? await rewriter.rewriteHtml(text, context) : await rewriter.rewriteText(text, context)
+    kind === 'html'
+      ? await rewriter.rewriteHtml(text, context)
+      : await rewriter.rewriteText(text, context)
   return { output: new TextEncoder().encode(result.output), summary: result.summary }
 }
 
@@ -149,7 +157,8 @@ async function serveCommand(args: string[]): Promise<void> {
 
 async function keygen(args: string[]): Promise<void> {
   const { values } = parse(args, { id: { type: 'string' } })
-  const id = stringOption(values, 'id') ?? `k${customAlphabet('abcdefghijkmnpqrstuvwxyz23456789', 5)()}`
+  const id =
+    stringOption(values, 'id') ?? `k${customAlphabet('abcdefghijkmnpqrstuvwxyz23456789', 5)()}`
   try {
     process.stdout.write(generateKeyEntry(id) + '\n')
   } catch (err) {
@@ -162,10 +171,14 @@ async function decode(args: string[]): Promise<void> {
   const link = positionals[0]
   if (positionals.length !== 1 || link === undefined) throw new UsageError('decode takes one link')
 
-  const token = link.replace(/[?#].*$/, '').split('/').pop() ?? ''
+  const token =
+    link
+      .replace(/[?#].*$/, '')
+      .split('/')
+      .pop() ?? ''
   const { services, db } = openRuntime(settings())
   try {
-    const result = await verifyToken(services.config.ring, token, Math.floor(Date.now() / 1000))
+    const result = await verifyToken(services.config.ring, token, nowSeconds())
     if (!result.ok) throw new UsageError(`invalid link (${result.reason})`)
 
     const { claims } = result
@@ -179,12 +192,48 @@ async function decode(args: string[]): Promise<void> {
       linkId: claims.linkId,
       messageRef: claims.messageRef ?? null,
       recipientRef: claims.recipientRef ?? null,
-      expiresAt: claims.expiresAt === undefined ? null : new Date(claims.expiresAt * 1000).toISOString(),
+      expiresAt:
+        claims.expiresAt === undefined ? null : new Date(claims.expiresAt * 1000).toISOString(),
     }
     process.stdout.write(JSON.stringify(out, null, 2) + '\n')
   } finally {
     db.close()
   }
+}
+
+/** Lists the signed links in a rewritten message, each with its target, one per line. */
+async function links(args: string[]): Promise<void> {
+  const { positionals } = parse(args, {})
+  if (positionals.length > 1) throw new UsageError('links takes at most one FILE')
+
+  const input = readInput(positionals[0])
+  const { services, db } = openRuntime(settings())
+  try {
+    const prefix = services.config.baseUrl.href.replace(/\/$/, '') + '/r/'
+    const leaves = parseMime(input).leaves
+    const texts = leaves.length > 0 ? leaves.map((leaf) => leaf.decoded) : [bytesToBinary(input)]
+
+    for (const link of texts.flatMap((text) => signedLinksIn(text, prefix))) {
+      const result = await verifyToken(
+        services.config.ring,
+        link.slice(prefix.length),
+        nowSeconds(),
+      )
+      const target = result.ok ? await services.store.getLinkUrl(result.claims.linkId) : null
+      process.stdout.write(`${link}\t${target ?? '(invalid)'}\n`)
+    }
+  } finally {
+    db.close()
+  }
+}
+
+function signedLinksIn(text: string, prefix: string): string[] {
+  const escaped = prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+  return [...text.matchAll(new RegExp(`${escaped}[A-Za-z0-9_-]+`, 'g'))].map((match) => match[0])
+}
+
+function nowSeconds(): number {
+  return Math.floor(Date.now() / 1000)
 }
 
 async function rules(args: string[]): Promise<void> {
@@ -224,7 +273,8 @@ async function rules(args: string[]): Promise<void> {
 async function clicks(args: string[]): Promise<void> {
   const { values } = parse(args, { recipient: { type: 'string' }, limit: { type: 'string' } })
   const limit = Number(stringOption(values, 'limit') ?? '100')
-  if (!Number.isInteger(limit) || limit <= 0) throw new UsageError('--limit must be a positive number')
+  if (!Number.isInteger(limit) || limit <= 0)
+    throw new UsageError('--limit must be a positive number')
 
   const { services, db } = openRuntime(settings())
   try {

@@ -67,7 +67,10 @@ function noteOf(note: unknown): string | null {
 function expiryOf(expiresAt: unknown, now: number): number | null {
   if (expiresAt === undefined || expiresAt === null) return null
 
-  const ms = typeof expiresAt === 'string' && /^\d{4}-\d{2}-\d{2}/.test(expiresAt) ? Date.parse(expiresAt) : NaN
+  const ms =
+    typeof expiresAt === 'string' && /^\d{4}-\d{2}-\d{2}/.test(expiresAt)
+      ? Date.parse(expiresAt)
+      : NaN
   if (Number.isNaN(ms)) throw invalid('"expiresAt" must be an ISO 8601 date-time')
   if (ms <= now) throw invalid('"expiresAt" must be in the future')
   return ms

@@ -79,7 +79,10 @@ export class SqlStore implements Store {
   }
 
   async getLinkUrl(id: number): Promise<string | null> {
-    const row = await this.db.prepare('SELECT url FROM links WHERE id = ?').bind(id).first<{ url: string }>()
+    const row = await this.db
+      .prepare('SELECT url FROM links WHERE id = ?')
+      .bind(id)
+      .first<{ url: string }>()
     return row ? row.url : null
   }
 
@@ -117,7 +120,10 @@ export class SqlStore implements Store {
       "(type = 'prefix' AND substr(?, 1, length(value)) = value))"
     const params: SqlValue[] = [now, ...suffixes, query.host, query.url, query.url]
 
-    const { results } = await this.db.prepare(sql).bind(...params).all<RuleRow>()
+    const { results } = await this.db
+      .prepare(sql)
+      .bind(...params)
+      .all<RuleRow>()
     return results.map(toRule)
   }
 
@@ -166,7 +172,10 @@ export class SqlStore implements Store {
       'SELECT c.*, l.url FROM clicks c JOIN links l ON l.id = c.link_id' +
       (where.length ? ` WHERE ${where.join(' AND ')}` : '') +
       ' ORDER BY c.at DESC, c.id DESC LIMIT ?'
-    const { results } = await this.db.prepare(sql).bind(...params, filter.limit).all<ClickRow>()
+    const { results } = await this.db
+      .prepare(sql)
+      .bind(...params, filter.limit)
+      .all<ClickRow>()
     return results.map(toClick)
   }
 

@@ -49,8 +49,7 @@ export interface TokenClaims {
 export type TokenFailure = 'malformed' | 'unknown_key' | 'bad_signature' | 'expired'
 
 export type VerifyResult =
-  | { ok: true; claims: TokenClaims }
-  | { ok: false; reason: TokenFailure; keyId?: string }
+  { ok: true; claims: TokenClaims } | { ok: false; reason: TokenFailure; keyId?: string }
 
 /**
  * The key ring: the first key signs, every key verifies. Rotation adds a new
@@ -91,9 +90,7 @@ function validateKeyEntry(entry: KeyEntry): void {
 }
 
 export function importHmacKey(secret: Bytes): Promise<CryptoKey> {
-  return crypto.subtle.importKey('raw', secret, { name: 'HMAC', hash: 'SHA-256' }, false, [
-    'sign',
-  ])
+  return crypto.subtle.importKey('raw', secret, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign'])
 }
 
 /** Parses `id:secret,id:secret` with base64url secrets, as in CLICKGATE_KEYS. */
@@ -121,7 +118,10 @@ export function generateKeyEntry(id: string): string {
   return `${id}:${toBase64Url(secret)}`
 }
 
-export async function signToken(ring: KeyRing, claims: Omit<TokenClaims, 'keyId'>): Promise<string> {
+export async function signToken(
+  ring: KeyRing,
+  claims: Omit<TokenClaims, 'keyId'>,
+): Promise<string> {
   const keyId = ring.signingKeyId
   const body = encodeBody({ ...claims, keyId })
   const key = ring.key(keyId)
@@ -138,7 +138,11 @@ export async function signToken(ring: KeyRing, claims: Omit<TokenClaims, 'keyId'
  * Checks a token without any I/O. The caller must treat every failure the
  * same way towards the client; the reason is for the log only.
  */
-export async function verifyToken(ring: KeyRing, token: string, nowSeconds: number): Promise<VerifyResult> {
+export async function verifyToken(
+  ring: KeyRing,
+  token: string,
+  nowSeconds: number,
+): Promise<VerifyResult> {
   const bytes = token.length <= 96 ? fromBase64Url(token) : null
   const parsed = bytes ? decodeBody(bytes) : null
   if (!bytes || !parsed) return { ok: false, reason: 'malformed' }

@@ -15,7 +15,8 @@ export function destinationParts(target: string): DestinationParts | null {
   if (!url) return null
 
   const host = splitHost(url.hostname)
-  const userinfo = url.username || url.password ? `${url.username}${url.password ? ':' + url.password : ''}@` : ''
+  const userinfo =
+    url.username || url.password ? `${url.username}${url.password ? ':' + url.password : ''}@` : ''
   const port = url.port ? `:${url.port}` : ''
   const unicodeHost = toUnicode(url.hostname)
 

@@ -44,7 +44,11 @@ export function resolveHandler(deps: AppDeps) {
 }
 
 async function verifyClick(c: Context<AppEnv>, deps: AppDeps, now: number) {
-  const result = await verifyToken(deps.config.ring, c.req.param('token') ?? '', Math.floor(now / 1000))
+  const result = await verifyToken(
+    deps.config.ring,
+    c.req.param('token') ?? '',
+    Math.floor(now / 1000),
+  )
   if (result.ok) return result.claims
 
   // Same outward answer for every failure; only the log knows why.

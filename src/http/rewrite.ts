@@ -47,7 +47,9 @@ function bodyKindOf(header: string | undefined): { kind: BodyKind; charset: stri
     )
   }
 
-  const charsetParam = params.map((p) => p.trim()).find((p) => p.toLowerCase().startsWith('charset='))
+  const charsetParam = params
+    .map((p) => p.trim())
+    .find((p) => p.toLowerCase().startsWith('charset='))
   const charset = charsetParam ? charsetParam.slice(8).replace(/"/g, '').trim() : 'utf-8'
   return { kind, charset }
 }
@@ -101,7 +103,10 @@ function respond(c: Context<AppEnv>, kind: BodyKind, output: Uint8Array, summary
     return c.json({ ...messageField(output), summary })
   }
 
-  const type = kind === 'message' ? 'message/rfc822' : `text/${kind === 'html' ? 'html' : 'plain'}; charset=utf-8`
+  const type =
+    kind === 'message'
+      ? 'message/rfc822'
+      : `text/${kind === 'html' ? 'html' : 'plain'}; charset=utf-8`
   return c.body(output.slice().buffer, 200, { 'Content-Type': type })
 }
 

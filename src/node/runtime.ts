@@ -28,7 +28,9 @@ export function nodeHooks(logger: Logger): RuntimeHooks {
       // After the response is written: the redirect never waits for the click insert.
       setImmediate(() => {
         task().catch((err: unknown) => {
-          logger('error', 'deferred.failed', { error: err instanceof Error ? err.message : 'unknown' })
+          logger('error', 'deferred.failed', {
+            error: err instanceof Error ? err.message : 'unknown',
+          })
         })
       })
     },

@@ -30,14 +30,17 @@ export function startServer(settings: NodeSettings, logger: Logger = stdoutLogge
   const timer = setInterval(prune, PRUNE_INTERVAL_MS)
   timer.unref()
 
-  const server = serve({ fetch: app.fetch, port: settings.port, hostname: settings.host }, (info) => {
-    logger('info', 'server.started', {
-      address: info.address,
-      port: info.port,
-      baseUrl: settings.config.baseUrl.href,
-      keyIds: settings.config.ring.ids,
-    })
-  })
+  const server = serve(
+    { fetch: app.fetch, port: settings.port, hostname: settings.host },
+    (info) => {
+      logger('info', 'server.started', {
+        address: info.address,
+        port: info.port,
+        baseUrl: settings.config.baseUrl.href,
+        keyIds: settings.config.ring.ids,
+      })
+    },
+  )
 
   const stop = () => {
     clearInterval(timer)

@@ -38,7 +38,11 @@ describe('starting with nothing configured', () => {
     const cwd = mkdtempSync(join(tmpdir(), 'clickgate-prod-'))
     const result = spawnSync(process.execPath, [CLI, 'serve'], {
       cwd,
-      env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', CLICKGATE_BASE_URL: 'http://x.example' },
+      env: {
+        PATH: process.env.PATH ?? '',
+        NODE_ENV: 'production',
+        CLICKGATE_BASE_URL: 'http://x.example',
+      },
       encoding: 'utf8',
     })
 

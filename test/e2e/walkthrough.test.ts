@@ -51,7 +51,10 @@ beforeAll(async () => {
   rewritten = await response.text()
 
   const parsed = await PostalMime.parse(rewritten)
-  links = { html: linksIn(parsed.html ?? '', server.baseUrl.replace('127.0.0.1', 'localhost')), text: [] }
+  links = {
+    html: linksIn(parsed.html ?? '', server.baseUrl.replace('127.0.0.1', 'localhost')),
+    text: [],
+  }
   links.text = linksIn(parsed.text ?? '', server.baseUrl.replace('127.0.0.1', 'localhost'))
 })
 
@@ -65,7 +68,9 @@ describe('README walkthrough against the real server', () => {
     expect(links.text).toHaveLength(4)
     expect(rewritten.startsWith(ALERT.toString('latin1').split('\r\n\r\n')[0] ?? '!')).toBe(true)
     const parsed = await PostalMime.parse(rewritten)
-    expect(parsed.html).toContain('href="mailto:account-security-noreply@accountprotection.microsoft.example"')
+    expect(parsed.html).toContain(
+      'href="mailto:account-security-noreply@accountprotection.microsoft.example"',
+    )
     expect(parsed.html).toContain('href="#top"')
     expect(parsed.html).toContain('<!--[if mso]>')
   })

@@ -91,7 +91,14 @@ export function storeSuite(runtime: string, openDb: () => Promise<SqlDatabase>):
     it('ignores expired rules and removes rules', async () => {
       const s = await store()
       await s.addRule(
-        { id: 'old', action: 'block', type: 'host', value: 'a.example', note: 'n', expiresAt: T0 + 10 },
+        {
+          id: 'old',
+          action: 'block',
+          type: 'host',
+          value: 'a.example',
+          note: 'n',
+          expiresAt: T0 + 10,
+        },
         T0,
       )
 

@@ -9,7 +9,8 @@ import {
   testConfig,
 } from '../support/harness.js'
 
-const HTML = '<p><a href="https://shop.example/reset?key=K1&amp;id=7">reset</a> <a href="mailto:x@example.com">m</a></p>'
+const HTML =
+  '<p><a href="https://shop.example/reset?key=K1&amp;id=7">reset</a> <a href="mailto:x@example.com">m</a></p>'
 
 function rewriteRequest(body: BodyInit, type: string, headers: Record<string, string> = {}) {
   return {
@@ -98,7 +99,10 @@ describe('POST /api/v1/rewrite', () => {
   it('refuses other media types', async () => {
     const h = createHarness()
 
-    const response = await h.app.request('/api/v1/rewrite', rewriteRequest('{}', 'application/json'))
+    const response = await h.app.request(
+      '/api/v1/rewrite',
+      rewriteRequest('{}', 'application/json'),
+    )
 
     expect(response.status).toBe(415)
     expect(await response.json()).toMatchObject({ error: { code: 'unsupported_media_type' } })
@@ -107,7 +111,10 @@ describe('POST /api/v1/rewrite', () => {
   it('enforces the configured body size limit', async () => {
     const h = createHarness(testConfig({ CLICKGATE_MAX_BODY_BYTES: '64' }))
 
-    const response = await h.app.request('/api/v1/rewrite', rewriteRequest('x'.repeat(65), 'text/plain'))
+    const response = await h.app.request(
+      '/api/v1/rewrite',
+      rewriteRequest('x'.repeat(65), 'text/plain'),
+    )
 
     expect(response.status).toBe(413)
     expect(await response.json()).toMatchObject({ error: { code: 'payload_too_large' } })
@@ -134,7 +141,9 @@ describe('POST /api/v1/rewrite', () => {
     const response = await createHarness().app.request('/nope')
 
     expect(response.status).toBe(404)
-    expect(await response.json()).toEqual({ error: { code: 'not_found', message: 'no such route' } })
+    expect(await response.json()).toEqual({
+      error: { code: 'not_found', message: 'no such route' },
+    })
   })
 })
 
@@ -199,7 +208,9 @@ describe('/api/v1/rules', () => {
   it('needs the admin token, not the rewrite token', async () => {
     const h = createHarness()
 
-    expect((await post(h, { action: 'block', type: 'host', value: 'a.example' }, REWRITE_TOKEN)).status).toBe(401)
+    expect(
+      (await post(h, { action: 'block', type: 'host', value: 'a.example' }, REWRITE_TOKEN)).status,
+    ).toBe(401)
     expect((await h.app.request('/api/v1/rules')).status).toBe(401)
     expect((await h.app.request('/api/v1/rules/x', { method: 'DELETE' })).status).toBe(401)
   })

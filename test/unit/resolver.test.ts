@@ -52,7 +52,12 @@ describe('GET /r/:token', () => {
   it('blocks a domain rule on its subdomains with a page that has no way through', async () => {
     const h = createHarness()
     const path = await linkFor(h, 'https://login.evil.example/phish')
-    await addRule(h, { action: 'block', type: 'domain', value: 'evil.example', note: 'campaign 42' })
+    await addRule(h, {
+      action: 'block',
+      type: 'domain',
+      value: 'evil.example',
+      note: 'campaign 42',
+    })
 
     const response = await h.app.request(path)
     const html = await response.text()
@@ -71,7 +76,10 @@ describe('GET /r/:token', () => {
     const { json } = await addRule(h, { action: 'block', type: 'host', value: 'news.example' })
     expect((await h.app.request(path)).status).toBe(403)
 
-    await h.app.request(`/api/v1/rules/${String(json.id)}`, { method: 'DELETE', headers: bearer(ADMIN_TOKEN) })
+    await h.app.request(`/api/v1/rules/${String(json.id)}`, {
+      method: 'DELETE',
+      headers: bearer(ADMIN_TOKEN),
+    })
     expect((await h.app.request(path)).status).toBe(302)
   })
 
@@ -113,7 +121,9 @@ describe('GET /r/:token', () => {
     const h = createHarness()
     await addRule(h, { action: 'block', type: 'domain', value: 'evil.example' })
 
-    const html = await (await h.app.request(await linkFor(h, 'https://bank.example@evil.example/'))).text()
+    const html = await (
+      await h.app.request(await linkFor(h, 'https://bank.example@evil.example/'))
+    ).text()
 
     expect(html).toContain('<del title="user name in the link">bank.example@</del>')
     expect(html).toContain('<mark>evil.example</mark>')
@@ -169,7 +179,11 @@ describe('GET /r/:token', () => {
       limit: 10,
     })
     expect(clicks).toHaveLength(1)
-    expect(clicks[0]).toMatchObject({ verdict: 'allow', userAgent: 'Mozilla/5.0 test', keyId: 'k1' })
+    expect(clicks[0]).toMatchObject({
+      verdict: 'allow',
+      userAgent: 'Mozilla/5.0 test',
+      keyId: 'k1',
+    })
     expect(clicks[0]?.ipHash).toMatch(/^[0-9a-f]{16}$/)
     expect(h.logs.find((l) => l.event === 'click')?.fields).toMatchObject({ verdict: 'allow' })
   })

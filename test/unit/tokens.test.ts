@@ -102,15 +102,27 @@ describe('signed tokens', () => {
     const oldToken = await signToken(before, { linkId: 3, issuedAt: NOW })
     const newToken = await signToken(after, { linkId: 3, issuedAt: NOW })
 
-    expect(await verifyToken(after, oldToken, NOW)).toMatchObject({ ok: true, claims: { keyId: 'k1' } })
-    expect(await verifyToken(after, newToken, NOW)).toMatchObject({ ok: true, claims: { keyId: 'k2' } })
-    expect(await verifyToken(retired, oldToken, NOW)).toMatchObject({ ok: false, reason: 'unknown_key' })
+    expect(await verifyToken(after, oldToken, NOW)).toMatchObject({
+      ok: true,
+      claims: { keyId: 'k1' },
+    })
+    expect(await verifyToken(after, newToken, NOW)).toMatchObject({
+      ok: true,
+      claims: { keyId: 'k2' },
+    })
+    expect(await verifyToken(retired, oldToken, NOW)).toMatchObject({
+      ok: false,
+      reason: 'unknown_key',
+    })
   })
 
   it('rejects a key with the right id but another secret', async () => {
     const token = await signToken(ring('k1'), { linkId: 3, issuedAt: NOW })
 
-    expect(await verifyToken(ring('k1'), token, NOW)).toMatchObject({ ok: false, reason: 'bad_signature' })
+    expect(await verifyToken(ring('k1'), token, NOW)).toMatchObject({
+      ok: false,
+      reason: 'bad_signature',
+    })
   })
 
   it('expires only when an expiry was set', async () => {
@@ -120,7 +132,10 @@ describe('signed tokens', () => {
 
     expect((await verifyToken(keys, forever, NOW + 10 * 365 * 86_400)).ok).toBe(true)
     expect((await verifyToken(keys, shortLived, NOW + 59)).ok).toBe(true)
-    expect(await verifyToken(keys, shortLived, NOW + 60)).toMatchObject({ ok: false, reason: 'expired' })
+    expect(await verifyToken(keys, shortLived, NOW + 60)).toMatchObject({
+      ok: false,
+      reason: 'expired',
+    })
   })
 
   it('carries references, never the destination or the address', async () => {

@@ -4,7 +4,14 @@
  * that appear in the rewrite summary.
  */
 
-import { UNSAFE_SCHEMES, WEB_SCHEMES, cleanHref, parseWebUrl, schemeOf, tryParseUrl } from '../url.js'
+import {
+  UNSAFE_SCHEMES,
+  WEB_SCHEMES,
+  cleanHref,
+  parseWebUrl,
+  schemeOf,
+  tryParseUrl,
+} from '../url.js'
 
 export type SkipReason =
   | 'empty'
@@ -34,14 +41,21 @@ export interface ClassifyOptions {
 }
 
 /** Classifies an href value that is already character-decoded. */
-export function classifyHref(value: string, base: string | null, options: ClassifyOptions): Decision {
+export function classifyHref(
+  value: string,
+  base: string | null,
+  options: ClassifyOptions,
+): Decision {
   const href = cleanHref(value)
   if (href === '') return { rewrite: false, reason: 'empty' }
   if (href.startsWith('#')) return { rewrite: false, reason: 'fragment_only' }
 
   const scheme = schemeOf(href)
   if (scheme !== null && !WEB_SCHEMES.has(scheme)) {
-    return { rewrite: false, reason: UNSAFE_SCHEMES.has(scheme) ? 'unsafe_scheme' : 'non_web_scheme' }
+    return {
+      rewrite: false,
+      reason: UNSAFE_SCHEMES.has(scheme) ? 'unsafe_scheme' : 'non_web_scheme',
+    }
   }
   if (scheme !== null) return checkTarget(href, options)
 
@@ -49,7 +63,11 @@ export function classifyHref(value: string, base: string | null, options: Classi
 }
 
 /** Classifies a URL found in plain text. */
-export function classifyTextUrl(text: string, hasScheme: boolean, options: ClassifyOptions): Decision {
+export function classifyTextUrl(
+  text: string,
+  hasScheme: boolean,
+  options: ClassifyOptions,
+): Decision {
   if (hasScheme) return checkTarget(text, options)
 
   // Mail clients turn `www.` into a link, so we must too; bare domains they mostly leave as text.

@@ -53,7 +53,12 @@ export function planHtml(src: string, decodeChars: ValueDecoder, options: Classi
 
     const decision = classifyHref(value, base, options)
     if (decision.rewrite) {
-      plan.edits.push({ start: link.start, end: link.end, target: decision.target, kind: 'attribute' })
+      plan.edits.push({
+        start: link.start,
+        end: link.end,
+        target: decision.target,
+        kind: 'attribute',
+      })
     } else {
       plan.skipped.push(skip(value, decision.reason))
     }
@@ -88,7 +93,11 @@ function skip(url: string, reason: SkipReason): Skip {
 }
 
 /** Writes each edit's link into the document. Edits must not overlap. */
-export function applyEdits(src: string, edits: readonly Edit[], links: ReadonlyMap<string, string>): string {
+export function applyEdits(
+  src: string,
+  edits: readonly Edit[],
+  links: ReadonlyMap<string, string>,
+): string {
   const sorted = [...edits].sort((a, b) => a.start - b.start)
   let out = ''
   let cursor = 0
@@ -97,7 +106,8 @@ export function applyEdits(src: string, edits: readonly Edit[], links: ReadonlyM
     const link = links.get(edit.target)
     if (link === undefined || edit.start < cursor) continue
 
-    out += src.slice(cursor, edit.start) + (edit.kind === 'attribute' ? escapeAttribute(link) : link)
+    out +=
+      src.slice(cursor, edit.start) + (edit.kind === 'attribute' ? escapeAttribute(link) : link)
     cursor = edit.end
   }
   return out + src.slice(cursor)

@@ -64,7 +64,8 @@ export function createRewriter(options: RewriterOptions): Rewriter {
 
     const replacements = new Map<string, string>()
     for (const { leaf, plan } of leafPlans) {
-      if (plan.edits.length > 0) replacements.set(leaf.path, applyEdits(leaf.decoded, plan.edits, links))
+      if (plan.edits.length > 0)
+        replacements.set(leaf.path, applyEdits(leaf.decoded, plan.edits, links))
     }
 
     const serialised = serializeMime(message, replacements)

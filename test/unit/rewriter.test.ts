@@ -1,0 +1,392 @@
+/**
+ * The rewriter end to end on messages and bodies written for these tests,
+ * one block per case in ../shared/cases/CASES.md.
+ */
+
+import { decodeHTML } from 'entities'
+import { describe, expect, it } from 'vitest'
+
+import { binaryToBytes, bytesToBinary } from '../../src/core/bytes.js'
+import { decodeQuotedPrintable } from '../../src/core/rewrite/qp.js'
+import { createHarness, testConfig } from '../support/harness.js'
+import { signedLinks, targetsIn } from '../support/links.js'
+
+function message(contentType: string, cte: string, body: string, eol = '\r\n'): Uint8Array {
+  const head = [
+    'From: alerts@example.com',
+    'To: someone@example.com',
+    'Subject: test',
+    'Message-ID: <case@example.com>',
+    'MIME-Version: 1.0',
+    `Content-Type: ${contentType}`,
+    `Content-Transfer-Encoding: ${cte}`,
+  ].join(eol)
+  return binaryToBytes(head + eol + eol + body.replace(/\r?\n/g, eol))
+}
+
+function bodyOf(output: Uint8Array): string {
+  const text = bytesToBinary(output)
+  const blank = /\r?\n\r?\n/.exec(text)
+  return blank ? text.slice(blank.index + blank[0].length) : ''
+}
+
+describe('case 1: quoted-printable soft break inside an href', () => {
+  for (const [name, eol] of [
+    ['CRLF', '\r\n'],
+    ['LF-only', '\n'],
+  ] as const) {
+    it(`decodes the whole URL before rewriting (${name})`, async () => {
+      const h = createHarness()
+      const input = message(
+        'text/html; charset=utf-8',
+        'quoted-printable',
+        '<p>Book here: <a href=3D"https://Clinic.Exa=\nmple.com/track/click?u=3D33cd&id=3D8d00&e=3D67a8">book</a></p>\n',
+        eol,
+      )
+
+      const { output, summary } = await h.deps.rewriter.rewriteMessage(input)
+      const decoded = decodeQuotedPrintable(bodyOf(output))
+
+      expect(summary.rewritten).toBe(1)
+      expect(await targetsIn(decoded, h.deps)).toEqual([
+        'https://Clinic.Example.com/track/click?u=33cd&id=8d00&e=67a8',
+      ])
+      expect(decoded).not.toContain('Clinic.Exa')
+      expect(decoded).not.toMatch(/=\r?\n/)
+      expect(decoded).not.toContain('=3D')
+    })
+  }
+})
+
+describe('case 2: an inserted link is quoted-printable encoded', () => {
+  it('writes = as =3D and decodes back to the exact link', async () => {
+    const h = createHarness(
+      testConfig({ CLICKGATE_BASE_URL: 'https://go.safelink.example/s=2a9f&x=gl' }),
+    )
+    const input = message(
+      'text/html; charset=utf-8',
+      'quoted-printable',
+      '<a href=3D"https://a.example/x">x</a>\n',
+    )
+
+    const { output } = await h.deps.rewriter.rewriteMessage(input)
+    const raw = bodyOf(output)
+    const [link] = signedLinks(decodeHTML(decodeQuotedPrintable(raw)), h.deps)
+
+    expect(link).toMatch(/^https:\/\/go\.safelink\.example\/s=2a9f&x=gl\/r\//)
+    expect(raw).toContain('s=3D2a9f&amp;x=3Dgl')
+    expect(raw.split(/\r?\n/).every((line) => line.length <= 76)).toBe(true)
+  })
+})
+
+describe('case 4: character references decoded once, escaped once', () => {
+  it('stores decoded targets and never writes &amp; twice', async () => {
+    const h = createHarness()
+    const html = [
+      '<a href="https://shop.example/reset?key=K1&amp;id=7">a</a>',
+      '<a href="https://shop.example/p?a=1&#38;b=2">b</a>',
+      '<a href="https://shop.example/q?x=1&copy=2">c</a>',
+      '<a href="https://shop.example/q?lang=en&amp;amp;x=1">d</a>',
+    ].join('\n')
+
+    const { output } = await h.deps.rewriter.rewriteHtml(html)
+
+    expect(await targetsIn(output, h.deps)).toEqual([
+      'https://shop.example/reset?key=K1&id=7',
+      'https://shop.example/p?a=1&b=2',
+      'https://shop.example/q?x=1&copy=2',
+      'https://shop.example/q?lang=en&amp;x=1',
+    ])
+    expect(output).not.toContain('&amp;')
+  })
+})
+
+describe('case 5: attribute syntax variety', () => {
+  it('rewrites exactly the five real hrefs', async () => {
+    const h = createHarness()
+    const html = [
+      "<A HREF='https://a.example/one'>1</A>",
+      '<a href=https://b.example/two>2</a>',
+      '<a title="x" href = "https://c.example/three/">3</a>',
+      '<a data-mce-href="https://d.example/four" href="https://d.example/four">4</a>',
+      `<a href="https://e.example/it's">5</a>`,
+    ].join('\n')
+
+    const { output, summary } = await h.deps.rewriter.rewriteHtml(html)
+
+    expect(summary.rewritten).toBe(5)
+    expect(await targetsIn(output, h.deps)).toEqual([
+      'https://a.example/one',
+      'https://b.example/two',
+      'https://c.example/three/',
+      'https://d.example/four',
+      "https://e.example/it's",
+    ])
+    expect(output).toContain('data-mce-href="https://d.example/four"')
+    expect(output).toMatch(/<a href=https:\/\/go\.clickgate\.example\/r\/[\w-]+>2<\/a>/)
+  })
+})
+
+describe('case 7: <base href> and relative links', () => {
+  it('resolves against the first base and leaves base and img alone', async () => {
+    const h = createHarness()
+    const html = [
+      '<head><base href="https://forum.example.org/forums/"></head>',
+      '<a href="index.php?t=rview&amp;goto=5#msg_5">View</a>',
+      '<a href="/help">Help</a>',
+      '<img src="theme/logo.png">',
+    ].join('\n')
+
+    const { output } = await h.deps.rewriter.rewriteHtml(html)
+
+    expect(await targetsIn(output, h.deps)).toEqual([
+      'https://forum.example.org/forums/index.php?t=rview&goto=5#msg_5',
+      'https://forum.example.org/help',
+    ])
+    expect(output).toContain('<base href="https://forum.example.org/forums/">')
+    expect(output).toContain('<img src="theme/logo.png">')
+  })
+
+  it('leaves relative links unchanged without a usable base, and says why', async () => {
+    const h = createHarness()
+
+    const { output, summary } = await h.deps.rewriter.rewriteHtml(
+      '<base href="/"><a href="index.html">x</a>',
+    )
+
+    expect(output).toBe('<base href="/"><a href="index.html">x</a>')
+    expect(summary.skipped).toEqual([{ url: 'index.html', reason: 'relative_without_base' }])
+  })
+})
+
+describe('case 8: Outlook VML buttons and conditional comments', () => {
+  it('rewrites the VML and the HTML twin and keeps every other byte', async () => {
+    const h = createHarness()
+    const html = [
+      '<!--[if mso]>',
+      '<v:roundrect xmlns:v="urn:schemas-microsoft-com:vml" href="https://pay.example.com/inv/991" style="height:40px;width:200px" arcsize="10%" fillcolor="#1a73e8"><w:anchorlock/><center>Pay</center></v:roundrect>',
+      '<![endif]-->',
+      '<!--[if !mso]><!-- --><a href="https://pay.example.com/inv/991">Pay</a><!--<![endif]-->',
+      '<![if !mso]><p>web only</p><![endif]>',
+    ].join('\n')
+
+    const { output } = await h.deps.rewriter.rewriteHtml(html)
+    const links = signedLinks(output, h.deps)
+
+    expect(links).toHaveLength(2)
+    expect(await targetsIn(output, h.deps)).toEqual([
+      'https://pay.example.com/inv/991',
+      'https://pay.example.com/inv/991',
+    ])
+    expect(output.replaceAll(links[0] ?? '?', 'https://pay.example.com/inv/991')).toBe(html)
+  })
+})
+
+describe('case 9: fragments', () => {
+  it('keeps a fragment in the target and leaves in-page anchors alone', async () => {
+    const h = createHarness()
+
+    const { output, summary } = await h.deps.rewriter.rewriteHtml(
+      '<a href="https://docs.example.com/guide?v=2#install">g</a><a href="#top">t</a>',
+    )
+
+    expect(await targetsIn(output, h.deps)).toEqual(['https://docs.example.com/guide?v=2#install'])
+    expect(output).toContain('<a href="#top">t</a>')
+    expect(summary.skipped).toEqual([{ url: '#top', reason: 'fragment_only' }])
+  })
+})
+
+describe('case 10: non-web schemes', () => {
+  it('leaves mailto, tel, sms and cid links alone whatever their case', async () => {
+    const h = createHarness()
+    const hrefs = [
+      'mailto:billing@example.com?subject=Invoice%20991',
+      'MAILTO:x@example.com',
+      ' tel:+1-555-0100',
+      'sms:+15550100',
+      'cid:logo@part',
+    ]
+    const html = hrefs.map((href) => `<a href="${href}">x</a>`).join('')
+
+    const { output, summary } = await h.deps.rewriter.rewriteHtml(html)
+
+    expect(output).toBe(html)
+    expect(summary.skipped.map((s) => s.reason)).toEqual(Array(5).fill('non_web_scheme'))
+  })
+})
+
+describe('case 11: script and data schemes', () => {
+  it('never rewrites them and reports them as unsafe', async () => {
+    const h = createHarness()
+    const html = [
+      '<a href="  JaVaScRiPt:alert(1)">a</a>',
+      '<a href="java&#x09;script:alert(1)">b</a>',
+      '<a href="data:text/html;base64,PHNjcmlwdD4=">c</a>',
+      '<a href="vbscript:msgbox(1)">d</a>',
+    ].join('')
+
+    const { output, summary } = await h.deps.rewriter.rewriteHtml(html)
+
+    expect(output).toBe(html)
+    expect(summary.skipped.map((s) => s.reason)).toEqual(Array(4).fill('unsafe_scheme'))
+  })
+})
+
+describe('never rewrite', () => {
+  it('leaves our own links alone, so rewriting twice changes nothing', async () => {
+    const h = createHarness()
+    const first = await h.deps.rewriter.rewriteHtml(
+      '<a href="https://a.example/">a</a> https://b.example/',
+    )
+
+    const second = await h.deps.rewriter.rewriteHtml(first.output)
+    const text = await h.deps.rewriter.rewriteText('go to https://a.example/ now')
+    const textAgain = await h.deps.rewriter.rewriteText(text.output)
+
+    expect(second.output).toBe(first.output)
+    expect(second.summary.skipped).toEqual([
+      { url: signedLinks(first.output, h.deps)[0], reason: 'own_link' },
+    ])
+    expect(textAgain.output).toBe(text.output)
+  })
+
+  it('skips configured hosts, with *. covering subdomains only', async () => {
+    const h = createHarness(
+      testConfig({ CLICKGATE_NO_REWRITE_HOSTS: 'Intranet.Example, *.corp.example' }),
+    )
+    const html =
+      '<a href="https://intranet.example/a">1</a><a href="https://wiki.corp.example/b">2</a>' +
+      '<a href="https://corp.example/c">3</a>'
+
+    const { output, summary } = await h.deps.rewriter.rewriteHtml(html)
+
+    expect(await targetsIn(output, h.deps)).toEqual(['https://corp.example/c'])
+    expect(summary.skipped.map((s) => s.reason)).toEqual(['no_rewrite_host', 'no_rewrite_host'])
+  })
+})
+
+describe('plain text', () => {
+  it('keeps brackets and trailing punctuation outside the link (case 18)', async () => {
+    const h = createHarness()
+    const text =
+      'See (https://en.wikipedia.org/wiki/Mercury_(planet)) and https://example.com/docs/.\n' +
+      'Old page (https://example.com/a/b). Share: https://social.example/share?u=1&href=http://news.example/x!'
+
+    const { output } = await h.deps.rewriter.rewriteText(text)
+    const links = signedLinks(output, h.deps)
+
+    expect(await targetsIn(output, h.deps)).toEqual([
+      'https://en.wikipedia.org/wiki/Mercury_(planet)',
+      'https://example.com/docs/',
+      'https://example.com/a/b',
+      'https://social.example/share?u=1&href=http://news.example/x',
+    ])
+    expect(output).toBe(
+      `See (${links[0]}) and ${links[1]}.\nOld page (${links[2]}). Share: ${links[3]}!`,
+    )
+  })
+
+  it('finds www. names and leaves bare domains, reporting them', async () => {
+    const h = createHarness()
+
+    const { output, summary } = await h.deps.rewriter.rewriteText(
+      'Visit www.example.com or example.org',
+    )
+
+    expect(await targetsIn(output, h.deps)).toEqual(['http://www.example.com'])
+    expect(summary.skipped).toEqual([{ url: 'example.org', reason: 'schemeless_text' }])
+  })
+
+  it('rewrites a non-ASCII URL in a UTF-8 text part and keeps the other bytes', async () => {
+    const h = createHarness()
+    const utf8Body = bytesToBinary(
+      new TextEncoder().encode('Grüße: https://bücher.example/straße ok\n'),
+    )
+    const input = message('text/plain; charset=utf-8', '8bit', utf8Body)
+
+    const { output } = await h.deps.rewriter.rewriteMessage(input)
+    const body = new TextDecoder().decode(binaryToBytes(bodyOf(output)))
+
+    expect(await targetsIn(body, h.deps)).toEqual(['https://bücher.example/straße'])
+    expect(body).toMatch(/^Grüße: https:\/\/go\.clickgate\.example\/r\/[\w-]+ ok\r\n$/)
+  })
+})
+
+describe('messages', () => {
+  it('returns a message with nothing to rewrite byte for byte', async () => {
+    const h = createHarness()
+    const input = message(
+      'text/html; charset=utf-8',
+      'quoted-printable',
+      '<p>no links =E2=9C=93</p>\n',
+    )
+
+    const { output, summary } = await h.deps.rewriter.rewriteMessage(input)
+
+    expect(output).toEqual(input)
+    expect(summary).toEqual({ found: 0, rewritten: 0, skipped: [], flagged: [] })
+  })
+
+  it('returns unparseable input unchanged', async () => {
+    const h = createHarness()
+
+    for (const junk of [
+      '',
+      'no headers at all',
+      '\r\n\r\n',
+      'Content-Type: multipart/mixed\r\n\r\n--',
+    ]) {
+      const input = binaryToBytes(junk)
+      expect((await h.deps.rewriter.rewriteMessage(input)).output).toEqual(input)
+    }
+  })
+
+  it('reads a link in the part charset (windows-1252)', async () => {
+    const h = createHarness()
+    const input = message(
+      'text/html; charset=windows-1252',
+      '8bit',
+      '<a href="https://caf\xe9.example/men\xfc">x</a>\n',
+    )
+
+    const { output } = await h.deps.rewriter.rewriteMessage(input)
+
+    expect(await targetsIn(bytesToBinary(output), h.deps)).toEqual(['https://café.example/menü'])
+  })
+
+  it('grows storage with distinct links and messages, not with recipients', async () => {
+    const h = createHarness()
+    const input = message(
+      'text/html; charset=utf-8',
+      '7bit',
+      '<a href="https://a.example/1">1</a><a href="https://a.example/2">2</a><a href="https://a.example/1">3</a>',
+    )
+
+    for (let i = 0; i < 200; i++) {
+      await h.deps.rewriter.rewriteMessage(input, { recipient: `user${i}@example.com` })
+    }
+
+    expect(await h.deps.store.counts()).toMatchObject({ links: 2, messages: 1 })
+  })
+
+  it('takes the message id from the caller over the Message-ID header', async () => {
+    const h = createHarness()
+    const input = message('text/plain', '7bit', 'https://a.example/\n')
+
+    await h.deps.rewriter.rewriteMessage(input)
+    await h.deps.rewriter.rewriteMessage(input, { messageId: 'other@example.com' })
+    await h.deps.rewriter.rewriteMessage(input)
+
+    expect((await h.deps.store.counts()).messages).toBe(2)
+  })
+
+  it('reports flagged parts in the summary', async () => {
+    const h = createHarness()
+    const input = message('text/html', 'hexa', '<a href="https://a.example/">x</a>')
+
+    const { output, summary } = await h.deps.rewriter.rewriteMessage(input)
+
+    expect(output).toEqual(input)
+    expect(summary.flagged).toEqual([{ part: '1', reason: 'unknown_transfer_encoding' }])
+  })
+})
