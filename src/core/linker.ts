@@ -5,7 +5,7 @@
  */
 
 import type { Hasher } from './hashing.js'
-import type { Store } from './store.js'
+import type { MessageFinding, Store } from './store.js'
 import { type KeyRing, signToken } from './tokens.js'
 
 export interface LinkContext {
@@ -13,6 +13,8 @@ export interface LinkContext {
   messageId?: string | null
   /** Recipient address; only a keyed hash of it travels in the token. */
   recipient?: string | null
+  /** Findings about the whole message, stored with it and applied to each of its links. */
+  findings?: readonly MessageFinding[]
 }
 
 export interface Linker {
@@ -48,14 +50,27 @@ export function createLinker(options: LinkerOptions): Linker {
 
   async function sharedClaims(context: LinkContext, now: number) {
     const issuedAt = Math.floor(now / 1000)
-    const messageRef = context.messageId
-      ? await options.store.registerMessage(await options.hasher.messageKey(context.messageId), now)
-      : undefined
+    const messageRef = await registerMessage(context, now)
     const recipientRef = context.recipient
       ? await options.hasher.recipientRef(context.recipient)
       : undefined
     const expiresAt = options.linkTtlSeconds ? issuedAt + options.linkTtlSeconds : undefined
     return { issuedAt, messageRef, recipientRef, expiresAt }
+  }
+
+  /**
+   * A message is registered when it has an id to attribute clicks to, or
+   * findings that its links must carry; a message with findings but no
+   * Message-ID gets a key of its own.
+   */
+  async function registerMessage(context: LinkContext, now: number) {
+    const findings = context.findings ?? []
+    if (!context.messageId && findings.length === 0) return undefined
+
+    const key = context.messageId
+      ? await options.hasher.messageKey(context.messageId)
+      : `anonymous:${crypto.randomUUID()}`
+    return options.store.registerMessage(key, now, findings)
   }
 
   return { linksFor }

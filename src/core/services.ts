@@ -9,7 +9,7 @@ import { type Hasher, createHasher } from './hashing.js'
 import { createLinker } from './linker.js'
 import { type Rewriter, createRewriter } from './rewrite/rewriter.js'
 import type { Store } from './store.js'
-import { rulesSignal, syntaxSignal } from './verdict/signals.js'
+import { messageSignal, rulesSignal, syntaxSignal } from './verdict/signals.js'
 import type { Signal } from './verdict/types.js'
 
 export interface Services {
@@ -35,6 +35,8 @@ export function createServices(config: AppConfig, store: Store, now = () => Date
   const rewriter = createRewriter({
     classify: { baseUrl: config.baseUrl, noRewriteHosts: config.noRewriteHosts },
     linker,
+    now,
   })
-  return { config, store, hasher, rewriter, signals: [rulesSignal(store), syntaxSignal()], now }
+  const signals = [rulesSignal(store), messageSignal(store), syntaxSignal()]
+  return { config, store, hasher, rewriter, signals, now }
 }

@@ -2,6 +2,7 @@ import type { SqlDatabase, SqlValue } from './sql.js'
 import type {
   ClickFilter,
   ClickRecord,
+  MessageFinding,
   NewRule,
   Rule,
   RuleQuery,
@@ -66,16 +67,30 @@ export class SqlStore implements Store {
     return ids
   }
 
-  async registerMessage(messageKey: string, now: number): Promise<number> {
+  async registerMessage(
+    messageKey: string,
+    now: number,
+    findings: readonly MessageFinding[] = [],
+  ): Promise<number> {
+    const json = findings.length > 0 ? JSON.stringify(findings) : null
     const row = await this.db
       .prepare(
-        'INSERT INTO messages (message_key, created_at) VALUES (?, ?) ' +
-          'ON CONFLICT (message_key) DO UPDATE SET message_key = excluded.message_key RETURNING id',
+        'INSERT INTO messages (message_key, created_at, findings) VALUES (?, ?, ?) ' +
+          'ON CONFLICT (message_key) DO UPDATE SET ' +
+          'findings = coalesce(excluded.findings, messages.findings) RETURNING id',
       )
-      .bind(messageKey, now)
+      .bind(messageKey, now, json)
       .first<{ id: number }>()
     if (!row) throw new Error('message insert returned no id')
     return row.id
+  }
+
+  async getMessageFindings(id: number): Promise<MessageFinding[]> {
+    const row = await this.db
+      .prepare('SELECT findings FROM messages WHERE id = ?')
+      .bind(id)
+      .first<{ findings: string | null }>()
+    return row?.findings ? parseFindings(row.findings) : []
   }
 
   async getLinkUrl(id: number): Promise<string | null> {
@@ -193,6 +208,24 @@ export class SqlStore implements Store {
       .first<StoreCounts>()
     return row ?? { links: 0, messages: 0, rules: 0, clicks: 0 }
   }
+}
+
+function parseFindings(json: string): MessageFinding[] {
+  const value: unknown = JSON.parse(json)
+  return Array.isArray(value) ? value.filter(isMessageFinding) : []
+}
+
+function isMessageFinding(value: unknown): value is MessageFinding {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    'verdict' in value &&
+    (value.verdict === 'warn' || value.verdict === 'block') &&
+    'reason' in value &&
+    typeof value.reason === 'string' &&
+    'source' in value &&
+    typeof value.source === 'string'
+  )
 }
 
 function toRule(row: RuleRow): Rule {

@@ -29,6 +29,22 @@ export interface RuleQuery {
   url: string
 }
 
+/**
+ * A finding about a whole message, kept with the message row. Every link of
+ * the message is raised to at least this verdict at click time.
+ */
+export interface MessageFinding {
+  verdict: 'warn' | 'block'
+  /** Stable code, e.g. `script_link_in_message`, `dmarc_fail`. */
+  reason: string
+  /** What produced it, e.g. `rewriter`, `auth`. */
+  source: string
+  /** Milliseconds since the epoch. */
+  checkedAt: number
+  /** Plain-text evidence for the warning page. */
+  detail?: string
+}
+
 export interface ClickRecord {
   at: number
   linkId: number
@@ -63,7 +79,13 @@ export interface StoreCounts {
 export interface Store {
   /** Returns the id of every URL, inserting the ones not seen before. */
   registerLinks(urls: readonly string[], now: number): Promise<Map<string, number>>
-  registerMessage(messageKey: string, now: number): Promise<number>
+  /** Returns the message's id; findings, when given, replace the ones stored with it. */
+  registerMessage(
+    messageKey: string,
+    now: number,
+    findings?: readonly MessageFinding[],
+  ): Promise<number>
+  getMessageFindings(id: number): Promise<MessageFinding[]>
   getLinkUrl(id: number): Promise<string | null>
 
   addRule(rule: NewRule, now: number): Promise<Rule>

@@ -34,6 +34,8 @@ export function destinationParts(target: string): DestinationParts | null {
 const REASON_TEXT: Record<string, string> = {
   admin_block: 'Your organisation has blocked this site.',
   not_http: 'This link does not lead to a web page.',
+  script_link_in_message:
+    'The message this link came from also contains a link that runs a script or carries hidden content, a common phishing trick.',
   unparseable_url: 'This link is damaged or malformed, so its destination cannot be checked.',
 }
 

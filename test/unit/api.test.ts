@@ -53,6 +53,7 @@ describe('POST /api/v1/rewrite', () => {
       rewritten: 1,
       skipped: [{ url: 'mailto:x@example.com', reason: 'non_web_scheme' }],
       flagged: [],
+      findings: [],
     })
   })
 

@@ -232,6 +232,33 @@ describe('case 11: script and data schemes', () => {
   })
 })
 
+describe('message-level findings', () => {
+  it('marks a message with a script link, and warns on its other links at click time', async () => {
+    const h = createHarness()
+    const html = '<a href="javascript:steal()">x</a><a href="https://fine.example/">y</a>'
+
+    const { output, summary } = await h.deps.rewriter.rewriteHtml(html)
+    const [link] = signedLinks(output, h.deps)
+    const click = await h.app.request(new URL(link ?? '').pathname)
+
+    expect(summary.findings).toMatchObject([{ verdict: 'warn', reason: 'script_link_in_message' }])
+    expect(click.status).toBe(200)
+    expect(await click.text()).toContain('script_link_in_message')
+  })
+
+  it('keeps links of a clean message clean', async () => {
+    const h = createHarness()
+
+    const { output, summary } = await h.deps.rewriter.rewriteHtml(
+      '<a href="https://fine.example/">y</a>',
+    )
+    const [link] = signedLinks(output, h.deps)
+
+    expect(summary.findings).toEqual([])
+    expect((await h.app.request(new URL(link ?? '').pathname)).status).toBe(302)
+  })
+})
+
 describe('never rewrite', () => {
   it('leaves our own links alone, so rewriting twice changes nothing', async () => {
     const h = createHarness()
@@ -324,7 +351,7 @@ describe('messages', () => {
     const { output, summary } = await h.deps.rewriter.rewriteMessage(input)
 
     expect(output).toEqual(input)
-    expect(summary).toEqual({ found: 0, rewritten: 0, skipped: [], flagged: [] })
+    expect(summary).toEqual({ found: 0, rewritten: 0, skipped: [], flagged: [], findings: [] })
   })
 
   it('returns unparseable input unchanged', async () => {

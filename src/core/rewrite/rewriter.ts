@@ -5,6 +5,7 @@
  */
 
 import type { LinkContext, Linker } from '../linker.js'
+import type { MessageFinding } from '../store.js'
 import { partDecoder, textView } from './charset.js'
 import type { ClassifyOptions } from './classify.js'
 import { type MimeOptions, parseMime, serializeMime } from './mime.js'
@@ -16,6 +17,8 @@ export interface RewriteSummary {
   rewritten: number
   skipped: Skip[]
   flagged: { part: string; reason: string }[]
+  /** Findings about the whole message; every link in it is at least warned at click time. */
+  findings: MessageFinding[]
 }
 
 export interface RewriteResult<T> {
@@ -27,6 +30,7 @@ export interface RewriterOptions {
   classify: ClassifyOptions
   linker: Linker
   mime?: Partial<MimeOptions>
+  now: () => number
 }
 
 export interface Rewriter {
@@ -42,15 +46,24 @@ interface LeafPlan {
 
 export function createRewriter(options: RewriterOptions): Rewriter {
   async function rewriteHtml(input: string, context: LinkContext = {}) {
-    const plan = planHtml(input, (raw) => raw, options.classify)
-    const links = await options.linker.linksFor(targetsOf([plan]), context)
-    return { output: applyEdits(input, plan.edits, links), summary: summarise([plan], []) }
+    return rewriteBare(
+      input,
+      planHtml(input, (raw) => raw, options.classify),
+      context,
+    )
   }
 
   async function rewriteText(input: string, context: LinkContext = {}) {
-    const plan = planText(input, options.classify)
-    const links = await options.linker.linksFor(targetsOf([plan]), context)
-    return { output: applyEdits(input, plan.edits, links), summary: summarise([plan], []) }
+    return rewriteBare(input, planText(input, options.classify), context)
+  }
+
+  async function rewriteBare(input: string, plan: Plan, context: LinkContext) {
+    const findings = [...(context.findings ?? []), ...messageFindings([plan], options.now())]
+    const links = await options.linker.linksFor(targetsOf([plan]), { ...context, findings })
+    return {
+      output: applyEdits(input, plan.edits, links),
+      summary: summarise([plan], [], findings),
+    }
   }
 
   async function rewriteMessage(input: Uint8Array, context: LinkContext = {}) {
@@ -59,7 +72,12 @@ export function createRewriter(options: RewriterOptions): Rewriter {
     const leafPlans = message.leaves.map((leaf) => planLeaf(leaf, options.classify, flags))
     const plans = leafPlans.map((p) => p.plan)
 
-    const messageContext = { ...context, messageId: context.messageId ?? message.messageId }
+    const findings = [...(context.findings ?? []), ...messageFindings(plans, options.now())]
+    const messageContext = {
+      ...context,
+      messageId: context.messageId ?? message.messageId,
+      findings,
+    }
     const links = await options.linker.linksFor(targetsOf(plans), messageContext)
 
     const replacements = new Map<string, string>()
@@ -70,7 +88,7 @@ export function createRewriter(options: RewriterOptions): Rewriter {
 
     const serialised = serializeMime(message, replacements)
     flags.push(...serialised.flags)
-    return { output: serialised.bytes, summary: summarise(plans, flags) }
+    return { output: serialised.bytes, summary: summarise(plans, flags, findings) }
   }
 
   return { rewriteMessage, rewriteHtml, rewriteText }
@@ -107,11 +125,35 @@ function targetsOf(plans: readonly Plan[]): string[] {
   return [...new Set(plans.flatMap((plan) => plan.edits.map((edit) => edit.target)))]
 }
 
-function summarise(plans: readonly Plan[], flags: readonly MimeFlag[]): RewriteSummary {
+/**
+ * A script or data link cannot be checked at click time (it never reaches
+ * us), so its presence marks the whole message as suspect.
+ */
+function messageFindings(plans: readonly Plan[], now: number): MessageFinding[] {
+  const unsafe = plans.flatMap((plan) => plan.skipped).filter((s) => s.reason === 'unsafe_scheme')
+  if (unsafe.length === 0) return []
+
+  return [
+    {
+      verdict: 'warn',
+      reason: 'script_link_in_message',
+      source: 'rewriter',
+      checkedAt: now,
+      detail: `the message also contains ${unsafe.length} script or data link(s)`,
+    },
+  ]
+}
+
+function summarise(
+  plans: readonly Plan[],
+  flags: readonly MimeFlag[],
+  findings: MessageFinding[],
+): RewriteSummary {
   return {
     found: plans.reduce((sum, plan) => sum + plan.found, 0),
     rewritten: plans.reduce((sum, plan) => sum + plan.edits.length, 0),
     skipped: plans.flatMap((plan) => plan.skipped),
     flagged: flags.map((flag) => ({ part: flag.part, reason: flag.reason })),
+    findings,
   }
 }

@@ -26,6 +26,19 @@ export function rulesSignal(store: Store): Signal {
   }
 }
 
+/** Findings recorded with the link's message when it was rewritten. */
+export function messageSignal(store: Store): Signal {
+  return {
+    name: 'message',
+    async evaluate(subject: ClickSubject): Promise<Finding[]> {
+      if (subject.messageRef === null) return []
+
+      const findings = await store.getMessageFindings(subject.messageRef)
+      return findings.map((finding) => ({ ...finding, source: `message:${finding.source}` }))
+    },
+  }
+}
+
 /** A destination that is not a parseable http(s) URL cannot be opened safely without a look. */
 export function syntaxSignal(): Signal {
   return {
