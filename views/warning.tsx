@@ -31,8 +31,9 @@ export function WarningPage({ target, parts, reasons, continueHref }: WarningPag
         ))}
       </ul>
       <p>
-        If you did not expect this message, or the site owner above is not who the message claims to
-        be from, close this page.
+        {parts
+          ? 'If you did not expect this message, or the site owner above is not who the message claims to be from, close this page.'
+          : 'If you did not expect this message, close this page.'}
       </p>
       {continueHref ? (
         <p>
