@@ -368,6 +368,23 @@ describe('messages', () => {
     }
   })
 
+  it('keeps edits in place after a UTF-8 byte-order mark in a text part', async () => {
+    const h = createHarness()
+    const input = message(
+      'text/plain; charset=utf-8',
+      '8bit',
+      '\xef\xbb\xbfSee:\nhttps://example.com/abcdef\nbye\n',
+    )
+
+    const { output } = await h.deps.rewriter.rewriteMessage(input)
+    const body = bodyOf(output)
+
+    expect(body).toMatch(
+      /^\xef\xbb\xbfSee:\r\nhttps:\/\/go\.clickgate\.example\/r\/[\w-]+\r\nbye\r\n$/,
+    )
+    expect(await targetsIn(body, h.deps)).toEqual(['https://example.com/abcdef'])
+  })
+
   it('reads a link in the part charset (windows-1252)', async () => {
     const h = createHarness()
     const input = message(

@@ -16,7 +16,7 @@ export interface PartDecoder {
 export function partDecoder(charset: string | null): PartDecoder {
   const label = charset && charset !== 'us-ascii' ? charset : 'utf-8'
   const decoder = tryDecoder(label)
-  const fallback = decoder ?? new TextDecoder('utf-8', { fatal: true })
+  const fallback = decoder ?? new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 
   return {
     known: decoder !== null,
@@ -34,7 +34,8 @@ export function partDecoder(charset: string | null): PartDecoder {
 
 function tryDecoder(label: string): TextDecoder | null {
   try {
-    return new TextDecoder(label, { fatal: label === 'utf-8' || label === 'utf8' })
+    // ignoreBOM keeps a byte-order mark as a character, so text offsets still map to bytes.
+    return new TextDecoder(label, { fatal: label === 'utf-8' || label === 'utf8', ignoreBOM: true })
   } catch {
     // RangeError: a label the Encoding Standard does not define.
     return null
@@ -62,7 +63,7 @@ export function textView(binary: string, charset: string | null): TextView {
 function utf8View(binary: string): TextView {
   let text: string
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(binaryToBytes(binary))
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(binaryToBytes(binary))
   } catch {
     // Not valid UTF-8: fall back to the bytes, which still finds every ASCII URL.
     return { text: binary, byteOffset: (i) => i }
@@ -86,7 +87,7 @@ function utf8View(binary: string): TextView {
 /** Single-byte charsets decode one byte to one code unit, so offsets carry over. */
 function singleByteView(binary: string, label: string): TextView {
   try {
-    const text = new TextDecoder(label).decode(binaryToBytes(binary))
+    const text = new TextDecoder(label, { ignoreBOM: true }).decode(binaryToBytes(binary))
     if (text.length === binary.length) return { text, byteOffset: (i) => i }
   } catch {
     // Unknown label: handled below like a multi-byte charset.
