@@ -1,3 +1,4 @@
+import { raw } from 'hono/html'
 import type { Child } from 'hono/jsx'
 
 export const STYLESHEET_PATH = '/assets/clickgate.css'
@@ -11,18 +12,21 @@ export interface LayoutProps {
 /** Shared page frame. Pages are static: no script runs on any of them. */
 export function Layout({ title, tone, children }: LayoutProps) {
   return (
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="robots" content="noindex, nofollow" />
-        <title>{title} · clickgate</title>
-        <link rel="stylesheet" href={STYLESHEET_PATH} />
-      </head>
-      <body class={`tone-${tone}`}>
-        <main>{children}</main>
-        <footer>Link checked by clickgate at the moment you clicked it.</footer>
-      </body>
-    </html>
+    <>
+      {raw('<!DOCTYPE html>')}
+      <html lang="en">
+        <head>
+          <meta charset="utf-8" />
+          <meta name="viewport" content="width=device-width, initial-scale=1" />
+          <meta name="robots" content="noindex, nofollow" />
+          <title>{title} · clickgate</title>
+          <link rel="stylesheet" href={STYLESHEET_PATH} />
+        </head>
+        <body class={`tone-${tone}`}>
+          <main>{children}</main>
+          <footer>Link checked by clickgate at the moment you clicked it.</footer>
+        </body>
+      </html>
+    </>
   )
 }

@@ -57,7 +57,7 @@ export function configFromEnv(env: Env, defaults: { port: number }): AppConfig {
     linkTtlSeconds: optionalDays(env, 'CLICKGATE_LINK_TTL_DAYS'),
     maxBodyBytes: positiveInt(env, 'CLICKGATE_MAX_BODY_BYTES', DEFAULT_MAX_BODY_BYTES),
     rewriteRateLimit: positiveInt(env, 'CLICKGATE_REWRITE_RATE_LIMIT', DEFAULT_REWRITE_RATE_LIMIT),
-    allowOverrides: env.CLICKGATE_ALLOW_OVERRIDES !== 'false',
+    allowOverrides: booleanOf(env, 'CLICKGATE_ALLOW_OVERRIDES', true),
   }
 }
 
@@ -119,6 +119,17 @@ function positiveInt(env: Env, name: string, fallback: number): number {
     throw new TypeError(`${name} must be a positive whole number, got "${raw}"`)
   }
   return value
+}
+
+const TRUE_WORDS = new Set(['true', '1', 'yes', 'on'])
+const FALSE_WORDS = new Set(['false', '0', 'no', 'off'])
+
+export function booleanOf(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase()
+  if (!raw) return fallback
+  if (TRUE_WORDS.has(raw)) return true
+  if (FALSE_WORDS.has(raw)) return false
+  throw new TypeError(`${name} must be true or false, got "${env[name]}"`)
 }
 
 function optionalDays(env: Env, name: string): number | undefined {

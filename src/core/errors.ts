@@ -9,6 +9,8 @@
 export const ERROR_STATUS = {
   bad_request: 400,
   invalid_rule: 400,
+  duplicate_rule: 409,
+  method_not_allowed: 405,
   unauthorized: 401,
   not_found: 404,
   payload_too_large: 413,

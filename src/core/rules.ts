@@ -3,9 +3,12 @@
  * click is matched against (see `ruleQueryFor`).
  */
 
+import { customAlphabet } from 'nanoid'
+import { getDomain } from 'tldts'
+
 import { ClickgateError } from './errors.js'
-import type { NewRule, RuleAction, RuleType } from './store.js'
-import { normaliseHost, parseWebUrl, tryParseUrl } from './url.js'
+import type { NewRule, Rule, RuleAction, RuleType, Store } from './store.js'
+import { normaliseHost, parseWebUrl, tryParseUrl, withoutFragment } from './url.js'
 
 export interface RuleInput {
   action?: unknown
@@ -20,6 +23,21 @@ const TYPES: readonly RuleType[] = ['domain', 'host', 'prefix', 'url']
 
 /** Notes are for people; a cap keeps the rules table and API answers small. */
 export const MAX_NOTE_LENGTH = 500
+
+/** Letters and digits only, so an id never looks like a command-line option. */
+const ruleId = customAlphabet('0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz', 12)
+
+/** Validates and stores a rule; the same action, type and value twice is refused. */
+export async function createRule(store: Store, input: RuleInput, now: number): Promise<Rule> {
+  const rule = validateRule(input, ruleId(), now)
+  const existing = (await store.listRules()).find(
+    (r) => r.action === rule.action && r.type === rule.type && r.value === rule.value,
+  )
+  if (existing) {
+    throw new ClickgateError('duplicate_rule', `an identical rule exists: "${existing.id}"`)
+  }
+  return store.addRule(rule, now)
+}
 
 export function validateRule(input: RuleInput, id: string, now: number): NewRule {
   const action = oneOf(input.action, ACTIONS, 'action')
@@ -42,12 +60,22 @@ export function normaliseRuleValue(type: RuleType, value: string): string {
   if (type === 'domain' || type === 'host') {
     const url = /[/?#@\s]/.test(value) ? null : tryParseUrl(`http://${value}/`)
     if (!url || !url.hostname) throw invalid(`"value" must be a host name for a ${type} rule`)
-    return normaliseHost(url.hostname)
+
+    const host = normaliseHost(url.hostname)
+    // A domain rule on a public suffix (`com`, `co.uk`) would block a whole
+    // registry: almost always a slip, and one that takes down legitimate mail.
+    if (type === 'domain' && getDomain(host) === null) {
+      throw invalid(
+        `"value" ${host} is a public suffix or an IP address; name a registrable domain`,
+      )
+    }
+    return host
   }
 
   const url = parseWebUrl(value)
   if (!url) throw invalid(`"value" must be an absolute http or https URL for a ${type} rule`)
-  return url.href
+  // Fragments never reach the server, so a rule never depends on one.
+  return withoutFragment(url)
 }
 
 function oneOf<T extends string>(value: unknown, allowed: readonly T[], field: string): T {

@@ -25,7 +25,7 @@ export interface RuleQuery {
   /** Host and each parent domain of it, lower-case ASCII: `a.b.example`, `b.example`, `example`. */
   hostSuffixes: string[]
   host: string | null
-  /** The WHATWG-serialised URL, or the target as stored when it cannot be parsed. */
+  /** The WHATWG-serialised URL without fragment, or the target as stored when it cannot be parsed. */
   url: string
 }
 

@@ -61,13 +61,20 @@ export function hostSuffixes(host: string): string[] {
   return labels.map((_, index) => labels.slice(index).join('.')).filter((s) => s.length > 0)
 }
 
+/** The serialised URL without its fragment, which a browser never sends. */
+export function withoutFragment(url: URL): string {
+  const copy = new URL(url.href)
+  copy.hash = ''
+  return copy.href
+}
+
 /** Everything rules are matched against, from a stored target. */
 export function ruleQueryFor(target: string): RuleQuery {
   const url = tryParseUrl(target)
   if (!url || !url.hostname) return { hostSuffixes: [], host: null, url: target }
 
   const host = normaliseHost(url.hostname)
-  return { hostSuffixes: hostSuffixes(host), host, url: url.href }
+  return { hostSuffixes: hostSuffixes(host), host, url: withoutFragment(url) }
 }
 
 /**

@@ -3,12 +3,14 @@
  * services and hooks and hand them in; nothing here touches a runtime API.
  */
 
-import { Hono } from 'hono'
+import { type Context, Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { secureHeaders } from 'hono/secure-headers'
+import { timingSafeEqual } from 'hono/utils/buffer'
 import { rateLimiter } from 'hono-rate-limiter'
 
 import { ClickgateError } from '../core/errors.js'
+import { VERSION } from '../core/version.js'
 import { STYLESHEET_PATH } from '../../views/layout.js'
 import { STYLESHEET } from '../../views/stylesheet.js'
 import { apiAuth } from './auth.js'
@@ -18,33 +20,36 @@ import { resolveHandler } from './resolve.js'
 import { rewriteHandler } from './rewrite.js'
 import { rulesHandlers } from './rules.js'
 
-export const VERSION = '0.1.0'
-
 /**
  * Pages load nothing but our stylesheet and run no script. `no-referrer`
  * keeps the token in our URL from reaching the destination or anyone else.
  */
-const pageHeaders = secureHeaders({
-  contentSecurityPolicy: {
-    defaultSrc: ["'none'"],
-    styleSrc: ["'self'"],
-    imgSrc: ["'self'"],
-    baseUri: ["'none'"],
-    formAction: ["'none'"],
-    frameAncestors: ["'none'"],
-  },
-  referrerPolicy: 'no-referrer',
-  crossOriginResourcePolicy: 'same-origin',
-  xFrameOptions: 'DENY',
-})
+function pageHeaders(baseUrl: URL) {
+  return secureHeaders({
+    contentSecurityPolicy: {
+      defaultSrc: ["'none'"],
+      styleSrc: ["'self'"],
+      imgSrc: ["'self'"],
+      baseUri: ["'none'"],
+      formAction: ["'none'"],
+      frameAncestors: ["'none'"],
+    },
+    referrerPolicy: 'no-referrer',
+    crossOriginResourcePolicy: 'same-origin',
+    xFrameOptions: 'DENY',
+    // HSTS means nothing over plain http (RFC 6797 section 7.2) and would only confuse.
+    strictTransportSecurity:
+      baseUrl.protocol === 'https:' ? 'max-age=15552000; includeSubDomains' : false,
+  })
+}
 
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>()
   app.onError(errorHandler(deps.logger))
   app.notFound((c) => c.json(errorBody('not_found', 'no such route'), 404))
 
-  app.use('*', pageHeaders)
-  app.get('/healthz', async (c) => c.json(await health(deps)))
+  app.use('*', pageHeaders(deps.config.baseUrl))
+  app.get('/healthz', healthHandler(deps))
   app.get(STYLESHEET_PATH, (c) => c.body(STYLESHEET, 200, stylesheetHeaders))
   app.get('/r/:token', resolveHandler(deps))
 
@@ -60,6 +65,9 @@ const stylesheetHeaders = {
 function mountApi(app: Hono<AppEnv>, deps: AppDeps): void {
   const rules = rulesHandlers(deps)
   const admin = apiAuth({ config: deps.config, accept: ['admin'] })
+  const notAllowed = () => {
+    throw new ClickgateError('method_not_allowed', 'method not allowed on this route')
+  }
 
   app.post(
     '/api/v1/rewrite',
@@ -76,6 +84,9 @@ function mountApi(app: Hono<AppEnv>, deps: AppDeps): void {
   app.get('/api/v1/rules', admin, rules.listRules)
   app.post('/api/v1/rules', admin, rules.addRule)
   app.delete('/api/v1/rules/:id', admin, rules.removeRule)
+  app.all('/api/v1/rewrite', notAllowed)
+  app.all('/api/v1/rules', notAllowed)
+  app.all('/api/v1/rules/:id', notAllowed)
 }
 
 /** Per token, not per IP: relays send from few addresses and each holds its own token. */
@@ -91,7 +102,18 @@ function rewriteRateLimit(deps: AppDeps) {
   })
 }
 
-async function health(deps: AppDeps) {
-  const counts = await deps.store.counts()
-  return { status: 'ok', version: VERSION, keyIds: deps.config.ring.ids, counts }
+/**
+ * Load balancers get status and version; details (key ids, row counts) only
+ * with the admin token, since they describe the deployment to an attacker.
+ */
+function healthHandler(deps: AppDeps) {
+  return async function health(c: Context<AppEnv>) {
+    const base = { status: 'ok', version: VERSION }
+
+    const header = c.req.header('Authorization') ?? ''
+    const presented = header.startsWith('Bearer ') ? header.slice(7) : ''
+    if (!presented || !(await timingSafeEqual(presented, deps.config.adminToken)))
+      return c.json(base)
+    return c.json({ ...base, keyIds: deps.config.ring.ids, counts: await deps.store.counts() })
+  }
 }

@@ -30,6 +30,10 @@ export function errorHandler(logger: Logger) {
     }
 
     if (err instanceof HTTPException) {
+      // Failed API authentication is how probing shows up; the presented value is never logged.
+      if (err.status === 401)
+        logger('warn', 'auth.rejected', { method: c.req.method, path: c.req.path })
+
       const code = HTTP_CODES[err.status] ?? 'bad_request'
       const response = c.json(errorBody(code, err.message || code.replace(/_/g, ' ')), err.status)
       const challenge = err.getResponse().headers.get('WWW-Authenticate')

@@ -1,10 +1,9 @@
 /** /api/v1/rules — admin allow and block lists. Changes apply on the next click. */
 
 import type { Context } from 'hono'
-import { nanoid } from 'nanoid'
 
 import { ClickgateError } from '../core/errors.js'
-import { type RuleInput, validateRule } from '../core/rules.js'
+import { type RuleInput, createRule } from '../core/rules.js'
 import type { Rule } from '../core/store.js'
 import type { AppDeps, AppEnv } from './env.js'
 
@@ -28,25 +27,43 @@ export function rulesHandlers(deps: AppDeps) {
 
   async function addRule(c: Context<AppEnv>) {
     const input = await jsonBody(c)
-    const now = deps.now()
-    const rule = await deps.store.addRule(validateRule(input, nanoid(12), now), now)
+    const rule = await createRule(deps.store, input, deps.now())
 
-    deps.logger('info', 'rule.added', { id: rule.id, action: rule.action, type: rule.type })
+    deps.logger('info', 'rule.added', auditFields(rule))
     return c.json(ruleJson(rule), 201)
   }
 
   async function removeRule(c: Context<AppEnv>) {
     const id = c.req.param('id') ?? ''
-    if (!(await deps.store.removeRule(id))) throw new ClickgateError('not_found', `no rule "${id}"`)
+    const rule = (await deps.store.listRules()).find((r) => r.id === id)
+    if (!rule || !(await deps.store.removeRule(id))) {
+      throw new ClickgateError('not_found', `no rule "${id}"`)
+    }
 
-    deps.logger('info', 'rule.removed', { id })
+    deps.logger('info', 'rule.removed', auditFields(rule))
     return c.body(null, 204)
   }
 
   return { listRules, addRule, removeRule }
 }
 
+/** Rule changes are audit events: who can tell afterwards what was blocked or unblocked. */
+function auditFields(rule: Rule) {
+  return {
+    id: rule.id,
+    action: rule.action,
+    type: rule.type,
+    value: rule.value,
+    principal: 'admin',
+  }
+}
+
 async function jsonBody(c: Context<AppEnv>): Promise<RuleInput> {
+  const type = (c.req.header('Content-Type') ?? '').split(';')[0]?.trim().toLowerCase()
+  if (type !== 'application/json') {
+    throw new ClickgateError('unsupported_media_type', 'Content-Type must be application/json')
+  }
+
   let body: unknown
   try {
     body = await c.req.json()

@@ -42,6 +42,19 @@ export function startServer(settings: NodeSettings, logger: Logger = stdoutLogge
     },
   )
 
+  // A busy port or a refused bind is a configuration problem: say which, and stop.
+  server.once('error', (err: NodeJS.ErrnoException) => {
+    logger('error', 'server.failed', {
+      code: err.code ?? null,
+      host: settings.host,
+      port: settings.port,
+    })
+    process.stderr.write(
+      `clickgate: cannot listen on ${settings.host}:${settings.port} (${err.code ?? err.message})\n`,
+    )
+    process.exit(1)
+  })
+
   const stop = () => {
     clearInterval(timer)
     server.close(() => {

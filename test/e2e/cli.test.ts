@@ -92,13 +92,33 @@ describe('clickgate CLI', () => {
     expect(stdout).toBe('')
   })
 
+  it('says so when bare HTML is rewritten as a message', () => {
+    const { status, stdout, stderr } = run(['rewrite'], '<a href="https://evil.example/">x</a>')
+
+    expect(status).toBe(0)
+    expect(stdout).toBe('<a href="https://evil.example/">x</a>')
+    expect(stderr).toContain('use --html or --text')
+  })
+
+  it('prints help for a subcommand and the version', () => {
+    expect(run(['rewrite', '--help']).stdout).toContain('usage: clickgate')
+    expect(run(['--version']).stdout).toMatch(/^\d+\.\d+\.\d+\n$/)
+  })
+
+  it('prints a full production secret set', () => {
+    const { stdout } = run(['keygen', '--env', '--id', 'p1'])
+
+    expect(stdout).toMatch(/^CLICKGATE_KEYS=p1:[\w-]{43}\nCLICKGATE_HASH_SECRET=[\w-]{43}\n/)
+    expect(stdout).toContain('CLICKGATE_ADMIN_TOKEN=')
+  })
+
   it('exits 1 for bad usage and 2 for unreadable input', () => {
     expect(run(['frobnicate']).status).toBe(1)
     expect(run(['rewrite', '--html', '--text']).status).toBe(1)
     expect(run(['rewrite', '--bogus']).status).toBe(1)
     const missing = run(['rewrite', join(cwd, 'no-such.eml')])
     expect(missing.status).toBe(2)
-    expect(missing.stderr).toContain('ENOENT')
+    expect(missing.stderr).toContain('no such file or directory')
   })
 
   it('prints a key-ring entry', () => {

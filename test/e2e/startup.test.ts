@@ -25,10 +25,33 @@ describe('starting with nothing configured', () => {
       expect(devLog).toMatchObject({ secretsFile })
       expect(JSON.stringify(server.logs)).not.toContain(secrets.CLICKGATE_ADMIN_TOKEN)
 
-      const health = await fetch(`${server.baseUrl}/healthz`)
+      const health = await fetch(`${server.baseUrl}/healthz`, {
+        headers: { Authorization: `Bearer ${secrets.CLICKGATE_ADMIN_TOKEN}` },
+      })
       expect(await health.json()).toMatchObject({ status: 'ok', keyIds: ['dev1'] })
     } finally {
       await server.stop()
+    }
+  })
+
+  it('reports a busy port clearly instead of crashing', async () => {
+    const first = await startServer()
+    try {
+      const port = new URL(first.baseUrl).port
+      const cwd = mkdtempSync(join(tmpdir(), 'clickgate-busy-'))
+
+      const second = spawnSync(process.execPath, [CLI, 'serve'], {
+        cwd,
+        env: { PATH: process.env.PATH ?? '', PORT: port },
+        encoding: 'utf8',
+        timeout: 15_000,
+      })
+
+      expect(second.status).toBe(1)
+      expect(second.stderr).toContain(`cannot listen on 127.0.0.1:${port} (EADDRINUSE)`)
+      expect(second.stderr).not.toContain('    at ')
+    } finally {
+      await first.stop()
     }
   })
 

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
 
+import { ruleQueryFor } from '../../src/core/url.js'
+
 import {
   ADMIN_TOKEN,
   BASE_URL,
@@ -138,6 +140,31 @@ describe('POST /api/v1/rewrite', () => {
     expect(admin.status).toBe(200)
   })
 
+  it('logs failed authentication without the presented value', async () => {
+    const h = createHarness()
+
+    await h.app.request('/api/v1/rewrite', { method: 'POST', body: HTML })
+    await h.app.request('/api/v1/rewrite', rewriteRequest(HTML, 'text/html', bearer('guess-1234')))
+
+    const events = h.logs.filter((l) => l.event === 'auth.rejected')
+    expect(events).toHaveLength(2)
+    expect(JSON.stringify(h.logs)).not.toContain('guess-1234')
+  })
+
+  it('answers 405 for a known route with the wrong method', async () => {
+    const h = createHarness()
+
+    for (const [method, path] of [
+      ['GET', '/api/v1/rewrite'],
+      ['PUT', '/api/v1/rules'],
+      ['PATCH', '/api/v1/rules/abc'],
+    ] as const) {
+      const response = await h.app.request(path, { method, headers: bearer(ADMIN_TOKEN) })
+      expect(response.status, `${method} ${path}`).toBe(405)
+      expect(await response.json()).toMatchObject({ error: { code: 'method_not_allowed' } })
+    }
+  })
+
   it('keeps unknown routes and JSON errors in one shape', async () => {
     const response = await createHarness().app.request('/nope')
 
@@ -183,7 +210,58 @@ describe('/api/v1/rules', () => {
     })
     expect(((await list.json()) as { rules: unknown[] }).rules).toHaveLength(1)
     expect(removed.status).toBe(204)
-    expect(h.logs.map((l) => l.event)).toEqual(['rule.added', 'rule.removed'])
+    expect(h.logs.map((l) => [l.event, l.fields.value])).toEqual([
+      ['rule.added', 'evil.example'],
+      ['rule.removed', 'evil.example'],
+    ])
+  })
+
+  it('refuses an identical rule twice, and a whole public suffix', async () => {
+    const h = createHarness()
+    const rule = { action: 'block', type: 'domain', value: 'evil.example' }
+
+    expect((await post(h, rule)).status).toBe(201)
+    const twice = await post(h, { ...rule, value: 'EVIL.example' })
+    const suffix = await post(h, { ...rule, value: 'com' })
+    const coUk = await post(h, { ...rule, value: 'co.uk' })
+
+    expect(twice.status).toBe(409)
+    expect(await twice.json()).toMatchObject({ error: { code: 'duplicate_rule' } })
+    expect(suffix.status).toBe(400)
+    expect(coUk.status).toBe(400)
+    expect((await post(h, { action: 'block', type: 'host', value: '203.0.113.9' })).status).toBe(
+      201,
+    )
+  })
+
+  it('matches a url rule whatever the fragment', async () => {
+    const h = createHarness()
+    const created = await post(h, {
+      action: 'block',
+      type: 'url',
+      value: 'https://x.example/a?b=1#top',
+    })
+    const rule = (await created.json()) as { value: string }
+
+    const rules = await h.deps.store.matchRules(
+      ruleQueryFor('https://x.example/a?b=1#frag'),
+      h.clock.now,
+    )
+
+    expect(rule.value).toBe('https://x.example/a?b=1')
+    expect(rules).toHaveLength(1)
+  })
+
+  it('needs a JSON body', async () => {
+    const h = createHarness()
+
+    const response = await h.app.request('/api/v1/rules', {
+      method: 'POST',
+      headers: { ...bearer(ADMIN_TOKEN), 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: 'action=block&type=host&value=a.example',
+    })
+
+    expect(response.status).toBe(415)
   })
 
   it('rejects invalid rules with a clear message', async () => {

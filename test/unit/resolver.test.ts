@@ -199,9 +199,26 @@ describe('GET /r/:token', () => {
 })
 
 describe('health', () => {
-  it('answers ok with counts', async () => {
-    const response = await createHarness().app.request('/healthz')
+  it('answers status only to anyone, and details to the admin', async () => {
+    const h = createHarness()
 
-    expect(await response.json()).toMatchObject({ status: 'ok', keyIds: ['k1'] })
+    const open = await (await h.app.request('/healthz')).json()
+    const admin = await (await h.app.request('/healthz', { headers: bearer(ADMIN_TOKEN) })).json()
+
+    expect(open).toEqual({ status: 'ok', version: expect.any(String) })
+    expect(admin).toMatchObject({ status: 'ok', keyIds: ['k1'], counts: { links: 0 } })
+  })
+})
+
+describe('page headers', () => {
+  it('sends a doctype, and HSTS only for an https base URL', async () => {
+    const https = createHarness()
+    const http = createHarness(testConfig({ CLICKGATE_BASE_URL: 'http://localhost:8787' }))
+
+    const page = await https.app.request('/r/x')
+
+    expect(await page.text()).toMatch(/^<!DOCTYPE html><html lang="en">/)
+    expect(page.headers.get('Strict-Transport-Security')).toContain('max-age=')
+    expect((await http.app.request('/r/x')).headers.get('Strict-Transport-Security')).toBeNull()
   })
 })

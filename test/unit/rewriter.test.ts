@@ -354,6 +354,16 @@ describe('messages', () => {
     expect(summary).toEqual({ found: 0, rewritten: 0, skipped: [], flagged: [], findings: [] })
   })
 
+  it('flags a bare body sent as a message and returns it unchanged', async () => {
+    const h = createHarness()
+    const input = binaryToBytes('<html><a href="https://evil.example/">x</a></html>\n\nbye')
+
+    const { output, summary } = await h.deps.rewriter.rewriteMessage(input)
+
+    expect(output).toEqual(input)
+    expect(summary.flagged).toContainEqual({ part: '', reason: 'not_a_message' })
+  })
+
   it('returns unparseable input unchanged', async () => {
     const h = createHarness()
 

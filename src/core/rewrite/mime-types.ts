@@ -15,6 +15,7 @@ export type PartFlag =
   | 'max_depth'
   | 'malformed_base64'
   | 'attachment'
+  | 'not_a_message'
   /** message/rfc822 or message/global sent base64 or quoted-printable: passed through. */
   | 'encoded_message'
   /** A changed 7bit/8bit leaf got a line over 998 octets and was re-encoded as QP. */

@@ -68,7 +68,7 @@ export function createRewriter(options: RewriterOptions): Rewriter {
 
   async function rewriteMessage(input: Uint8Array, context: LinkContext = {}) {
     const message = parseMime(input, options.mime)
-    const flags: MimeFlag[] = [...message.flags]
+    const flags: MimeFlag[] = [...notAMessage(input), ...message.flags]
     const leafPlans = message.leaves.map((leaf) => planLeaf(leaf, options.classify, flags))
     const plans = leafPlans.map((p) => p.plan)
 
@@ -92,6 +92,17 @@ export function createRewriter(options: RewriterOptions): Rewriter {
   }
 
   return { rewriteMessage, rewriteHtml, rewriteText }
+}
+
+/**
+ * A bare body sent as a message parses as one long header block and is
+ * passed through untouched; the flag tells the caller why nothing changed.
+ * RFC 5322 section 2.2: a message starts with a header field `name:`.
+ */
+function notAMessage(input: Uint8Array): MimeFlag[] {
+  const start = String.fromCharCode(...input.subarray(0, 256))
+  if (start.length === 0 || /^([!-9;-~]+[ \t]*:|From )/.test(start)) return []
+  return [{ part: '', reason: 'not_a_message' }]
 }
 
 function planLeaf(leaf: TextLeaf, classify: ClassifyOptions, flags: MimeFlag[]): LeafPlan {

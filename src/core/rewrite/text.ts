@@ -5,6 +5,7 @@
  * where it lets trailing punctuation into a link (see {@link trimEnd}).
  */
 import { LinkifyIt } from 'linkify-it'
+import tlds from 'tlds' with { type: 'json' }
 
 import type { TextLink } from './types.js'
 
@@ -16,6 +17,14 @@ import type { TextLink } from './types.js'
  */
 const NO_LENGTH_LIMIT = 2 ** 31 - 1
 
+/**
+ * Every delegated top-level domain, not linkify-it's short default list:
+ * mail clients make `www.evil.app` clickable, so we must find it. The
+ * reserved `example` and `test` (RFC 2606) are added for documentation and
+ * tests.
+ */
+const ALL_TLDS = [...tlds, 'example', 'test']
+
 /** One instance for the module: building linkify-it's regular expressions is the costly part. */
 const linkify = new LinkifyIt({
   urlAuth: true,
@@ -23,7 +32,7 @@ const linkify = new LinkifyIt({
   fuzzyEmail: false,
   fuzzyIP: true,
   maxLength: NO_LENGTH_LIMIT,
-})
+}).tlds(ALL_TLDS, false)
 
 /**
  * Schemas we report: web links and protocol-relative `//host` links, plus

@@ -1,0 +1,66 @@
+/** `clickgate rewrite`: a message or bare body in, the rewritten one on stdout, the summary on stderr. */
+
+import type { Rewriter, RewriteSummary } from '../core/rewrite/rewriter.js'
+import { openRuntime } from '../node/runtime.js'
+import { InputError, UsageError, parse, readInput, settings, stringOption } from './shared.js'
+
+export async function rewriteCommand(args: string[]): Promise<void> {
+  const { values, positionals } = parse(args, {
+    html: { type: 'boolean' },
+    text: { type: 'boolean' },
+    recipient: { type: 'string' },
+    'message-id': { type: 'string' },
+  })
+  if (values.html && values.text) throw new UsageError('--html and --text exclude each other')
+  if (positionals.length > 1) throw new UsageError('rewrite takes at most one FILE')
+
+  const input = readInput(positionals[0])
+  const { services, db } = openRuntime(settings())
+  const context = {
+    recipient: stringOption(values, 'recipient') ?? null,
+    messageId: stringOption(values, 'message-id') ?? null,
+  }
+
+  try {
+    const kind = values.html ? 'html' : values.text ? 'text' : null
+    const result = kind
+      ? await rewriteBare(services.rewriter, input, kind, context)
+      : await services.rewriter.rewriteMessage(input, context)
+
+    process.stdout.write(result.output)
+    process.stderr.write(JSON.stringify(result.summary) + '\n')
+    warnIfNotAMessage(result.summary)
+  } finally {
+    db.close()
+  }
+}
+
+async function rewriteBare(
+  rewriter: Rewriter,
+  input: Uint8Array,
+  kind: 'html' | 'text',
+  context: { recipient: string | null; messageId: string | null },
+) {
+  let text: string
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(input)
+  } catch {
+    throw new InputError('bare --html and --text input must be UTF-8')
+  }
+
+  const result =
+    kind === 'html'
+      ? await rewriter.rewriteHtml(text, context)
+      : await rewriter.rewriteText(text, context)
+  return { output: new TextEncoder().encode(result.output), summary: result.summary }
+}
+
+/** Bare HTML piped in without --html is passed through untouched: say so, loudly. */
+function warnIfNotAMessage(summary: RewriteSummary): void {
+  if (summary.flagged.some((flag) => flag.part === '' && flag.reason === 'not_a_message')) {
+    process.stderr.write(
+      'clickgate: the input does not start with mail headers, so nothing was rewritten; ' +
+        'use --html or --text for a bare body\n',
+    )
+  }
+}
