@@ -43,7 +43,7 @@ async function rewriteBare(
 ) {
   let text: string
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(input)
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(input)
   } catch {
     throw new InputError('bare --html and --text input must be UTF-8')
   }

@@ -24,6 +24,9 @@ const TYPES: readonly RuleType[] = ['domain', 'host', 'prefix', 'url']
 /** Notes are for people; a cap keeps the rules table and API answers small. */
 export const MAX_NOTE_LENGTH = 500
 
+/** Longest URL or prefix rule: rules are matched on every click and shown in lists. */
+export const MAX_RULE_URL_LENGTH = 8192
+
 /** Letters and digits only, so an id never looks like a command-line option. */
 const ruleId = customAlphabet('0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz', 12)
 
@@ -58,7 +61,10 @@ export function validateRule(input: RuleInput, id: string, now: number): NewRule
 
 export function normaliseRuleValue(type: RuleType, value: string): string {
   if (type === 'domain' || type === 'host') {
-    const url = /[/?#@\s]/.test(value) ? null : tryParseUrl(`http://${value}/`)
+    if (value.startsWith('*.')) {
+      throw invalid(`"value" must not start with "*.": a domain rule already covers subdomains`)
+    }
+    const url = /^[\p{L}\p{N}.:[\]-]+$/u.test(value) ? tryParseUrl(`http://${value}/`) : null
     if (!url || !url.hostname) throw invalid(`"value" must be a host name for a ${type} rule`)
 
     const host = normaliseHost(url.hostname)
@@ -72,8 +78,12 @@ export function normaliseRuleValue(type: RuleType, value: string): string {
     return host
   }
 
-  const url = parseWebUrl(value)
-  if (!url) throw invalid(`"value" must be an absolute http or https URL for a ${type} rule`)
+  const url = value.length <= MAX_RULE_URL_LENGTH ? parseWebUrl(value) : null
+  if (!url) {
+    throw invalid(
+      `"value" must be an absolute http or https URL of at most ${MAX_RULE_URL_LENGTH} characters`,
+    )
+  }
   // Fragments never reach the server, so a rule never depends on one.
   return withoutFragment(url)
 }
@@ -95,13 +105,27 @@ function noteOf(note: unknown): string | null {
 function expiryOf(expiresAt: unknown, now: number): number | null {
   if (expiresAt === undefined || expiresAt === null) return null
 
-  const ms =
-    typeof expiresAt === 'string' && /^\d{4}-\d{2}-\d{2}/.test(expiresAt)
-      ? Date.parse(expiresAt)
-      : NaN
+  const ms = typeof expiresAt === 'string' ? parseIsoDate(expiresAt) : NaN
   if (Number.isNaN(ms)) throw invalid('"expiresAt" must be an ISO 8601 date-time')
   if (ms <= now) throw invalid('"expiresAt" must be in the future')
   return ms
+}
+
+/**
+ * ISO 8601 date or date-time; a calendar date that does not exist
+ * (`2999-02-30`) is refused rather than rolled over into the next month.
+ */
+function parseIsoDate(text: string): number {
+  const match =
+    /^(\d{4})-(\d{2})-(\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})?)?$/.exec(
+      text,
+    )
+  if (!match) return NaN
+
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])]
+  const probe = new Date(Date.UTC(year, month - 1, day))
+  if (probe.getUTCMonth() !== month - 1 || probe.getUTCDate() !== day) return NaN
+  return Date.parse(text)
 }
 
 function invalid(message: string): ClickgateError {

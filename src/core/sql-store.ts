@@ -124,7 +124,10 @@ export class SqlStore implements Store {
   }
 
   async matchRules(query: RuleQuery, now: number): Promise<Rule[]> {
-    const suffixes = query.hostSuffixes.slice(0, MAX_BATCH)
+    // A host may have over a hundred labels; the rules that matter sit at its
+    // registrable end, so a long host keeps its full form and its shortest suffixes.
+    const all = query.hostSuffixes
+    const suffixes = all.length <= MAX_BATCH ? all : [all[0] ?? '', ...all.slice(1 - MAX_BATCH)]
     const domainClause = suffixes.length
       ? `(type = 'domain' AND value IN (${suffixes.map(() => '?').join(', ')})) OR `
       : ''

@@ -14,8 +14,22 @@ import type { RuleQuery } from './store.js'
 
 export const WEB_SCHEMES = new Set(['http', 'https'])
 
-/** Schemes that run code or carry content inline: never rewritten, always reported. */
-export const UNSAFE_SCHEMES = new Set(['javascript', 'vbscript', 'data'])
+/**
+ * Schemes that run code, carry content inline or open local programs: never
+ * rewritten, always reported, and they mark their message. Every `ms-*`
+ * Office and Windows handler counts as well (see classify.ts).
+ */
+export const UNSAFE_SCHEMES = new Set([
+  'javascript',
+  'vbscript',
+  'data',
+  'file',
+  'search',
+  'search-ms',
+  'microsoft-edge',
+  'jar',
+  'smb',
+])
 
 /**
  * What a browser does to an href before parsing it (WHATWG URL "basic URL
@@ -88,8 +102,10 @@ export function locationFor(target: string): string | null {
 
   // `https:example.com` without slashes would resolve against our own origin in a
   // browser (WHATWG URL, special-scheme relative state), so only the full form is kept.
+  // A backslash is read as `/` by browsers but not by every proxy and logger on
+  // the way; the serialised form leaves no room for two readings.
   const safeAsIs =
-    isAscii(target) && /^https?:\/\//i.test(target) && !/[\x00-\x20\x7f]/.test(target)
+    isAscii(target) && /^https?:\/\//i.test(target) && !/[\x00-\x20\x7f\\]/.test(target)
   return safeAsIs ? target : url.href
 }
 

@@ -16,7 +16,7 @@ import { STYLESHEET } from '../../views/stylesheet.js'
 import { apiAuth } from './auth.js'
 import type { AppDeps, AppEnv } from './env.js'
 import { errorBody, errorHandler } from './errors.js'
-import { resolveHandler } from './resolve.js'
+import { notFound, resolveHandler } from './resolve.js'
 import { rewriteHandler } from './rewrite.js'
 import { rulesHandlers } from './rules.js'
 
@@ -52,6 +52,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.get('/healthz', healthHandler(deps))
   app.get(STYLESHEET_PATH, (c) => c.body(STYLESHEET, 200, stylesheetHeaders))
   app.get('/r/:token', resolveHandler(deps))
+  // Anything else under /r/ (`/r/TOKEN/`, `/r/a/b`) is a damaged link: same page as a bad token.
+  app.all('/r/*', notFound)
 
   mountApi(app, deps)
   return app

@@ -57,11 +57,11 @@ async function verifyClick(c: Context<AppEnv>, deps: AppDeps, now: number) {
 }
 
 async function answer(c: Context<AppEnv>, target: string, decision: Decision): Promise<Response> {
+  // Every answer depends on rules that may change at any moment: nothing is cached.
+  c.header('Cache-Control', 'no-store')
+
   const location = locationFor(target)
-  if (decision.verdict === 'allow' && location !== null) {
-    c.header('Cache-Control', 'no-store')
-    return c.redirect(location, 302)
-  }
+  if (decision.verdict === 'allow' && location !== null) return c.redirect(location, 302)
 
   const parts = destinationParts(target)
   const reasons = reasonsOf(decision)
@@ -74,7 +74,8 @@ async function answer(c: Context<AppEnv>, target: string, decision: Decision): P
   )
 }
 
-async function notFound(c: Context<AppEnv>): Promise<Response> {
+export async function notFound(c: Context<AppEnv>): Promise<Response> {
+  c.header('Cache-Control', 'no-store')
   return c.html(<NotFoundPage />, 404)
 }
 

@@ -80,7 +80,8 @@ async function rewrite(
 
 function decodeBody(bytes: Uint8Array, charset: string): string {
   try {
-    return new TextDecoder(charset, { fatal: true }).decode(bytes)
+    // ignoreBOM: a byte-order mark is part of the body and must come back.
+    return new TextDecoder(charset, { fatal: true, ignoreBOM: true }).decode(bytes)
   } catch {
     throw new ClickgateError('bad_request', `body is not valid ${charset}`)
   }

@@ -40,6 +40,18 @@ describe('POST /api/v1/rewrite', () => {
     })
   })
 
+  it('keeps a byte-order mark of a bare body', async () => {
+    const h = createHarness()
+
+    const response = await h.app.request(
+      '/api/v1/rewrite',
+      rewriteRequest('\uFEFFno links', 'text/plain'),
+    )
+
+    const bytes = new Uint8Array(await response.arrayBuffer())
+    expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf])
+  })
+
   it('answers JSON with the full summary when asked', async () => {
     const h = createHarness()
 
@@ -234,6 +246,16 @@ describe('/api/v1/rules', () => {
     )
   })
 
+  it('keeps a domain rule working on hosts with very many labels', async () => {
+    const h = createHarness()
+    await post(h, { action: 'block', type: 'domain', value: 'blocked.example' })
+
+    const host = 'a.'.repeat(57) + 'blocked.example'
+    const rules = await h.deps.store.matchRules(ruleQueryFor(`https://${host}/phish`), h.clock.now)
+
+    expect(rules).toHaveLength(1)
+  })
+
   it('matches a url rule whatever the fragment', async () => {
     const h = createHarness()
     const created = await post(h, {
@@ -274,6 +296,11 @@ describe('/api/v1/rules', () => {
       { action: 'block', type: 'host', value: 'a.example', expiresAt: 'tomorrow' },
       { action: 'block', type: 'host', value: 'a.example', expiresAt: '2001-01-01T00:00:00Z' },
       { action: 'block', type: 'host', value: '' },
+      { action: 'block', type: 'domain', value: '*.wild.example' },
+      { action: 'block', type: 'domain', value: 'wild$.example' },
+      { action: 'block', type: 'domain', value: '.' },
+      { action: 'block', type: 'host', value: 'a.example', expiresAt: '2999-02-30' },
+      { action: 'block', type: 'url', value: 'https://a.example/' + 'x'.repeat(9000) },
     ]
 
     for (const body of cases) {

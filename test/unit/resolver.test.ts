@@ -188,6 +188,26 @@ describe('GET /r/:token', () => {
     expect(h.logs.find((l) => l.event === 'click')?.fields).toMatchObject({ verdict: 'allow' })
   })
 
+  it('answers anything else under /r/ with the same 404 page, uncached', async () => {
+    const h = createHarness()
+    const good = await linkFor(h, 'https://good.example/')
+
+    for (const path of [good + '/', good + '/x', '/r/', '/r/a/b']) {
+      const response = await h.app.request(path)
+      expect(response.status, path).toBe(404)
+      expect(response.headers.get('Content-Type')).toContain('text/html')
+      expect(response.headers.get('Cache-Control')).toBe('no-store')
+    }
+  })
+
+  it('serialises a target with backslashes instead of passing them on', async () => {
+    const h = createHarness()
+
+    const response = await h.app.request(await linkFor(h, 'https://evil.example\\@good.example/'))
+
+    expect(response.headers.get('Location')).toBe('https://evil.example/@good.example/')
+  })
+
   it('serves the stylesheet its pages need from its own origin', async () => {
     const h = createHarness()
 

@@ -444,3 +444,56 @@ describe('messages', () => {
     expect(summary.flagged).toEqual([{ part: '1', reason: 'unknown_transfer_encoding' }])
   })
 })
+
+describe('links a client still follows (adversarial review)', () => {
+  it('rewrites network-path references written with backslashes', async () => {
+    const h = createHarness()
+    const html = [
+      '\\\\evil.example/x',
+      '/\\evil.example/y',
+      '\\/evil.example/z',
+      '&#92;&#92;evil.example/w',
+    ]
+      .map((href) => `<a href="${href}">x</a>`)
+      .join('')
+
+    const { output } = await h.deps.rewriter.rewriteHtml(html)
+
+    expect(await targetsIn(output, h.deps)).toEqual([
+      'https://evil.example/x',
+      'https://evil.example/y',
+      'https://evil.example/z',
+      'https://evil.example/w',
+    ])
+  })
+
+  it('resolves an empty href and a bare fragment against a web base', async () => {
+    const h = createHarness()
+    const html = '<base href="https://evil.example/p/"><a href="">a</a><a href="#frag">b</a>'
+
+    const { output } = await h.deps.rewriter.rewriteHtml(html)
+
+    expect(await targetsIn(output, h.deps)).toEqual([
+      'https://evil.example/p/',
+      'https://evil.example/p/#frag',
+    ])
+  })
+
+  it('marks the message for local-program and file schemes', async () => {
+    const h = createHarness()
+    const html = [
+      'ms-msdt:/id PCWDiagnostic',
+      'search-ms:query=x&crumb=location:\\\\evil.example@SSL\\s',
+      'file:///\\\\evil.example\\share\\x',
+      'microsoft-edge:https://evil.example/',
+      'ms-word:ofe|u|https://evil.example/d.docx',
+    ]
+      .map((href) => `<a href="${href}">x</a>`)
+      .join('')
+
+    const { summary } = await h.deps.rewriter.rewriteHtml(html)
+
+    expect(summary.skipped.map((s) => s.reason)).toEqual(Array(5).fill('unsafe_scheme'))
+    expect(summary.findings).toMatchObject([{ reason: 'script_link_in_message' }])
+  })
+})

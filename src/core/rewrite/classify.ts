@@ -47,19 +47,30 @@ export function classifyHref(
   options: ClassifyOptions,
 ): Decision {
   const href = cleanHref(value)
-  if (href === '') return { rewrite: false, reason: 'empty' }
-  if (href.startsWith('#')) return { rewrite: false, reason: 'fragment_only' }
+  const baseUrl = base === null ? null : parseWebUrl(cleanHref(base))
+
+  // With a web base, an empty href or a bare fragment leads to the base document
+  // itself (WHATWG URL parsing against the document base URL): a real destination.
+  if (href === '' && !baseUrl) return { rewrite: false, reason: 'empty' }
+  if (href.startsWith('#') && !baseUrl) return { rewrite: false, reason: 'fragment_only' }
 
   const scheme = schemeOf(href)
   if (scheme !== null && !WEB_SCHEMES.has(scheme)) {
-    return {
-      rewrite: false,
-      reason: UNSAFE_SCHEMES.has(scheme) ? 'unsafe_scheme' : 'non_web_scheme',
-    }
+    return { rewrite: false, reason: isUnsafeScheme(scheme) ? 'unsafe_scheme' : 'non_web_scheme' }
   }
   if (scheme !== null) return checkTarget(href, options)
 
-  return classifyRelative(href, base, options)
+  return classifyRelative(href, baseUrl, options)
+}
+
+/**
+ * Schemes that run code, carry content inline, or hand a URL to a local
+ * program (Office protocol handlers, `search-ms:`, `ms-msdt:` as in
+ * CVE-2022-30190, `file:` shares that leak NTLM credentials). They never
+ * reach our resolver, so they mark the whole message instead.
+ */
+function isUnsafeScheme(scheme: string): boolean {
+  return UNSAFE_SCHEMES.has(scheme) || scheme.startsWith('ms-')
 }
 
 /** Classifies a URL found in plain text. */
@@ -75,9 +86,7 @@ export function classifyTextUrl(
   return { rewrite: false, reason: 'schemeless_text' }
 }
 
-function classifyRelative(href: string, base: string | null, options: ClassifyOptions): Decision {
-  const baseUrl = base === null ? null : parseWebUrl(cleanHref(base))
-
+function classifyRelative(href: string, baseUrl: URL | null, options: ClassifyOptions): Decision {
   if (baseUrl) {
     const resolved = tryParseUrl(href, baseUrl.href)
     if (resolved) return checkTarget(resolved.href, options)
@@ -85,9 +94,16 @@ function classifyRelative(href: string, base: string | null, options: ClassifyOp
 
   // A network-path reference (`//host/path`) names a host even without a base;
   // mail clients open it over https, and we must not let it through unchecked.
-  if (href.startsWith('//')) return checkTarget(`https:${href}`, options)
+  // The URL parser reads `\` as `/` in web URLs, so `\\host` and `/\host` count too.
+  if (/^[/\\]{2}/.test(href)) {
+    const resolved = tryParseUrl(href, NETWORK_PATH_BASE)
+    if (resolved && resolved.hostname !== 'base.invalid') return checkTarget(resolved.href, options)
+  }
   return { rewrite: false, reason: 'relative_without_base' }
 }
+
+/** Stands in for a document base when only the scheme matters (RFC 6761 reserves `.invalid`). */
+const NETWORK_PATH_BASE = 'https://base.invalid/'
 
 function checkTarget(target: string, options: ClassifyOptions): Decision {
   if (target.length > MAX_URL_LENGTH) return { rewrite: false, reason: 'url_too_long' }
