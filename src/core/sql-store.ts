@@ -194,8 +194,17 @@ export class SqlStore implements Store {
     return results.map(toClick)
   }
 
-  async pruneClicks(before: number): Promise<number> {
-    const result = await this.db.prepare('DELETE FROM clicks WHERE at < ?').bind(before).run()
+  async pruneClicks(before: number, limit?: number): Promise<number> {
+    const statement =
+      limit === undefined
+        ? this.db.prepare('DELETE FROM clicks WHERE at < ?').bind(before)
+        : this.db
+            .prepare(
+              // DELETE … LIMIT needs a compile-time option that D1 does not set; select the ids.
+              'DELETE FROM clicks WHERE id IN (SELECT id FROM clicks WHERE at < ? ORDER BY at LIMIT ?)',
+            )
+            .bind(before, limit)
+    const result = await statement.run()
     return result.meta.changes
   }
 

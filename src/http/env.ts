@@ -15,6 +15,16 @@ export interface RuntimeHooks {
   defer: (c: Context<AppEnv>, task: () => Promise<void>) => void
   /** The client's IP address as this runtime knows it, or null. */
   clientIp: (c: Context<AppEnv>) => string | null
+  /**
+   * A Workers Rate Limiting binding for the rewrite API. When set it replaces
+   * the in-memory counter, which on Workers only counts within one isolate.
+   */
+  rateLimitBinding?: RateLimitBinding
+}
+
+/** The one method of Cloudflare's Rate Limiting binding that we use. */
+export interface RateLimitBinding {
+  limit(options: { key: string }): Promise<{ success: boolean }>
 }
 
 export interface AppDeps extends Services, RuntimeHooks {}
