@@ -15,10 +15,9 @@ import { generateKeyEntry } from '../../src/core/tokens.js'
 import { createApp } from '../../src/http/app.js'
 import type { AppDeps } from '../../src/http/env.js'
 
-export const ADMIN_TOKEN = 'admin-token-for-tests-0123456789'
-export const REWRITE_TOKEN = 'rewrite-token-for-tests-0123456789'
-export const BASE_URL = 'https://go.clickgate.example'
-export const HASH_SECRET = 'aGFzaC1zZWNyZXQtZm9yLXRlc3RzLTAxMjM0NTY3ODkwMTIz'
+import { ADMIN_TOKEN, BASE_URL, HASH_SECRET, REWRITE_TOKEN } from './constants.js'
+
+export * from './constants.js'
 export const T0 = Date.parse('2026-12-03T12:00:00Z')
 
 export interface LogEntry {
