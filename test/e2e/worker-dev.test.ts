@@ -111,6 +111,29 @@ describe('wrangler dev with the README steps', () => {
     expect(await response.text()).toContain('This link is not valid')
   })
 
+  it('takes the same secrets file for wrangler deploy --secrets-file', () => {
+    const out = join(dir, 'bundle')
+
+    const output = wrangler([
+      'deploy',
+      '--dry-run',
+      '--outdir',
+      out,
+      '--secrets-file',
+      join(dir, 'secrets.env'),
+    ])
+
+    for (const name of Object.keys(secrets)) {
+      expect(output).toMatch(new RegExp(`env\\.${name} \\("\\(hidden\\)"\\)`))
+    }
+    expect(Object.keys(secrets).sort()).toEqual([
+      'CLICKGATE_ADMIN_TOKEN',
+      'CLICKGATE_HASH_SECRET',
+      'CLICKGATE_KEYS',
+      'CLICKGATE_REWRITE_TOKEN',
+    ])
+  })
+
   it('runs the cron upkeep through the local queue', async () => {
     const trigger = await fetch(`${base}/cdn-cgi/handler/scheduled?cron=17+*+*+*+*`)
 
