@@ -1,5 +1,6 @@
 import type { Context } from 'hono'
 
+import type { JobQueue } from '../core/jobs.js'
 import type { Logger } from '../core/log.js'
 import type { Services } from '../core/services.js'
 
@@ -20,6 +21,12 @@ export interface RuntimeHooks {
    * the in-memory counter, which on Workers only counts within one isolate.
    */
   rateLimitBinding?: RateLimitBinding
+  /**
+   * Where routes put background jobs (kinds registered in `services.jobs`):
+   * the Cloudflare Queue on Workers. Unset where the runtime runs no jobs
+   * from requests.
+   */
+  jobQueue?: JobQueue
 }
 
 /** The one method of Cloudflare's Rate Limiting binding that we use. */

@@ -59,7 +59,7 @@ function buildRuntime(env: WorkerEnv, logger: Logger): WorkerRuntime {
     ? new CloudflareJobQueue(env.JOBS)
     : new InlineJobQueue(services.jobs, { store: services.store, logger, now: services.now })
 
-  const hooks = { ...workerHooks(logger), rateLimitBinding: env.REWRITE_LIMITER }
+  const hooks = { ...workerHooks(logger), rateLimitBinding: env.REWRITE_LIMITER, jobQueue: queue }
   const app = createApp({ ...services, ...hooks })
   return { services, app, queue, logger }
 }
