@@ -68,7 +68,11 @@ afterAll(async () => {
 
 describe('wrangler dev with the README steps', () => {
   it('runs the Worker over the migrated local D1', async () => {
-    const health = (await (await fetch(`${base}/healthz`)).json()) as Record<string, unknown>
+    const admin = { Authorization: `Bearer ${secrets.CLICKGATE_ADMIN_TOKEN}` }
+    const health = (await (await fetch(`${base}/healthz`, { headers: admin })).json()) as Record<
+      string,
+      unknown
+    >
 
     expect(health).toMatchObject({ status: 'ok', runtime: 'workers', keyIds: ['e2e'] })
   })

@@ -106,7 +106,9 @@ describe('the Worker entry', () => {
   it('says it runs on Workers and which features it lacks', async () => {
     await freshDatabase()
 
-    const health = (await (await call('/healthz')).json()) as Record<string, unknown>
+    const health = (await (
+      await call('/healthz', { headers: bearer(ADMIN_TOKEN) })
+    ).json()) as Record<string, unknown>
 
     expect(health).toMatchObject({ runtime: 'workers', keyIds: ['w1'] })
     expect(health.unavailable).toEqual(['dkim', 'arc', 'sandbox_fetch'])
