@@ -1,4 +1,7 @@
+import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-workers'
 import { defineConfig } from 'vitest/config'
+
+import { WORKER_TEST_VARS } from './test/workers/vars.js'
 
 export default defineConfig({
   test: {
@@ -8,6 +11,36 @@ export default defineConfig({
         test: {
           name: 'node',
           include: ['test/unit/**/*.test.{ts,tsx}', 'test/e2e/**/*.test.ts'],
+          testTimeout: 20_000,
+        },
+      },
+      {
+        // Inside workerd, with the real local D1, Queues and Rate Limiting of wrangler.toml.
+        plugins: [
+          cloudflareTest(async () => ({
+            main: './src/worker.ts',
+            wrangler: { configPath: './wrangler.toml' },
+            miniflare: {
+              bindings: {
+                ...WORKER_TEST_VARS,
+                TEST_MIGRATIONS: await readD1Migrations('migrations'),
+              },
+              // Small enough to reach in a test; wrangler.toml's own limit is 600 a minute.
+              ratelimits: { REWRITE_LIMITER: { simple: { limit: 2, period: 60 } } },
+              // Deliver queued jobs at once instead of after wrangler.toml's 5 s batch window.
+              queueConsumers: { 'clickgate-jobs': { maxBatchTimeout: 0, maxRetries: 3 } },
+            },
+          })),
+        ],
+        test: {
+          name: 'workers',
+          include: ['test/workers/**/*.test.ts'],
+          globalSetup: ['test/workers/node-fixture.ts'],
+
+          // One D1 database serves every file; files take turns so each test can reset it.
+          fileParallelism: false,
+          // The Worker logs JSON lines to the console; show them only for failing tests.
+          silent: 'passed-only',
           testTimeout: 20_000,
         },
       },

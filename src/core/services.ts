@@ -4,9 +4,12 @@
  * same on Node and on Workers.
  */
 
+import { type Capabilities, NODE_CAPABILITIES } from './capabilities.js'
 import type { AppConfig } from './config.js'
 import { type Hasher, createHasher } from './hashing.js'
+import { JobRegistry } from './jobs.js'
 import { createLinker } from './linker.js'
+import { type FeedSync, noFeedSync, registerMaintenanceJobs } from './maintenance.js'
 import { type Rewriter, createRewriter } from './rewrite/rewriter.js'
 import type { Store } from './store.js'
 import { messageSignal, rulesSignal, syntaxSignal } from './verdict/signals.js'
@@ -20,9 +23,20 @@ export interface Services {
   /** In order; later issues add feeds, heuristics and sandbox results here. */
   signals: Signal[]
   now: () => number
+  /** What this runtime can do; features it lacks answer `unavailable`. */
+  capabilities: Capabilities
+  /** Handlers for background jobs by kind; features add theirs. */
+  jobs: JobRegistry
+  /** Refreshes reputation feeds; called by the scheduler. A no-op until feeds exist. */
+  syncFeeds: FeedSync
 }
 
-export function createServices(config: AppConfig, store: Store, now = () => Date.now()): Services {
+export function createServices(
+  config: AppConfig,
+  store: Store,
+  now = () => Date.now(),
+  capabilities: Capabilities = NODE_CAPABILITIES,
+): Services {
   const hasher = createHasher(config.hashSecret)
   const linker = createLinker({
     baseUrl: config.baseUrl,
@@ -38,5 +52,16 @@ export function createServices(config: AppConfig, store: Store, now = () => Date
     now,
   })
   const signals = [rulesSignal(store), messageSignal(store), syntaxSignal()]
-  return { config, store, hasher, rewriter, signals, now }
+  const jobs = registerMaintenanceJobs(new JobRegistry())
+  return {
+    config,
+    store,
+    hasher,
+    rewriter,
+    signals,
+    now,
+    capabilities,
+    jobs,
+    syncFeeds: noFeedSync,
+  }
 }

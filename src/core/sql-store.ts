@@ -48,21 +48,18 @@ export class SqlStore implements Store {
 
     for (let i = 0; i < distinct.length; i += MAX_BATCH) {
       const chunk = distinct.slice(i, i + MAX_BATCH)
-      const statements = chunk.map((url) =>
+      // INSERT OR IGNORE writes nothing for a URL already known: an upsert would rewrite the
+      // row and its index on every message, which D1 bills as rows written (see README Growth).
+      const inserts = chunk.map((url) =>
         this.db
-          .prepare(
-            // The no-op update makes RETURNING yield the id of an existing row too.
-            'INSERT INTO links (url, created_at) VALUES (?, ?) ' +
-              'ON CONFLICT (url) DO UPDATE SET url = excluded.url RETURNING id',
-          )
+          .prepare('INSERT OR IGNORE INTO links (url, created_at) VALUES (?, ?)')
           .bind(url, now),
       )
-      const results = await this.db.batch<{ id: number }>(statements)
-      results.forEach((result, index) => {
-        const row = result.results[0]
-        const url = chunk[index]
-        if (row && url !== undefined) ids.set(url, row.id)
-      })
+      const select = this.db
+        .prepare(`SELECT id, url FROM links WHERE url IN (${chunk.map(() => '?').join(', ')})`)
+        .bind(...chunk)
+      const results = await this.db.batch<{ id: number; url: string }>([...inserts, select])
+      for (const row of results.at(-1)?.results ?? []) ids.set(row.url, row.id)
     }
     return ids
   }
@@ -73,14 +70,18 @@ export class SqlStore implements Store {
     findings: readonly MessageFinding[] = [],
   ): Promise<number> {
     const json = findings.length > 0 ? JSON.stringify(findings) : null
-    const row = await this.db
-      .prepare(
-        'INSERT INTO messages (message_key, created_at, findings) VALUES (?, ?, ?) ' +
-          'ON CONFLICT (message_key) DO UPDATE SET ' +
-          'findings = coalesce(excluded.findings, messages.findings) RETURNING id',
-      )
-      .bind(messageKey, now, json)
-      .first<{ id: number }>()
+    // As with links: a message seen before is only written again when it brings findings.
+    const [, selected] = await this.db.batch<{ id: number }>([
+      this.db
+        .prepare(
+          'INSERT INTO messages (message_key, created_at, findings) VALUES (?, ?, ?) ' +
+            'ON CONFLICT (message_key) DO UPDATE SET findings = excluded.findings ' +
+            'WHERE excluded.findings IS NOT NULL',
+        )
+        .bind(messageKey, now, json),
+      this.db.prepare('SELECT id FROM messages WHERE message_key = ?').bind(messageKey),
+    ])
+    const row = selected?.results[0]
     if (!row) throw new Error('message insert returned no id')
     return row.id
   }
@@ -197,8 +198,17 @@ export class SqlStore implements Store {
     return results.map(toClick)
   }
 
-  async pruneClicks(before: number): Promise<number> {
-    const result = await this.db.prepare('DELETE FROM clicks WHERE at < ?').bind(before).run()
+  async pruneClicks(before: number, limit?: number): Promise<number> {
+    const statement =
+      limit === undefined
+        ? this.db.prepare('DELETE FROM clicks WHERE at < ?').bind(before)
+        : this.db
+            .prepare(
+              // DELETE … LIMIT needs a compile-time option that D1 does not set; select the ids.
+              'DELETE FROM clicks WHERE id IN (SELECT id FROM clicks WHERE at < ? ORDER BY at LIMIT ?)',
+            )
+            .bind(before, limit)
+    const result = await statement.run()
     return result.meta.changes
   }
 

@@ -95,7 +95,8 @@ export interface Store {
 
   recordClicks(clicks: readonly ClickRecord[]): Promise<void>
   listClicks(filter: ClickFilter): Promise<StoredClick[]>
-  pruneClicks(before: number): Promise<number>
+  /** Deletes clicks older than `before`, at most `limit` of them (oldest first) when given. */
+  pruneClicks(before: number, limit?: number): Promise<number>
 
   counts(): Promise<StoreCounts>
 }

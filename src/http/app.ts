@@ -9,6 +9,7 @@ import { secureHeaders } from 'hono/secure-headers'
 import { timingSafeEqual } from 'hono/utils/buffer'
 import { rateLimiter } from 'hono-rate-limiter'
 
+import { unavailableFeatures } from '../core/capabilities.js'
 import { ClickgateError } from '../core/errors.js'
 import { VERSION } from '../core/version.js'
 import { STYLESHEET_PATH } from '../../views/layout.js'
@@ -93,14 +94,20 @@ function mountApi(app: Hono<AppEnv>, deps: AppDeps): void {
 
 /** Per token, not per IP: relays send from few addresses and each holds its own token. */
 function rewriteRateLimit(deps: AppDeps) {
+  const handler = () => {
+    throw new ClickgateError('rate_limited', 'too many rewrite requests; slow down')
+  }
+  if (deps.rateLimitBinding) {
+    // The binding's limit and period are set where it is declared (wrangler.toml).
+    const binding = deps.rateLimitBinding
+    return rateLimiter<AppEnv>({ binding, keyGenerator: (c) => c.get('principal'), handler })
+  }
   return rateLimiter<AppEnv>({
     windowMs: 60_000,
     limit: deps.config.rewriteRateLimit,
     standardHeaders: 'draft-7',
     keyGenerator: (c) => c.get('principal'),
-    handler: () => {
-      throw new ClickgateError('rate_limited', 'too many rewrite requests; slow down')
-    },
+    handler,
   })
 }
 
@@ -116,6 +123,12 @@ function healthHandler(deps: AppDeps) {
     const presented = header.startsWith('Bearer ') ? header.slice(7) : ''
     if (!presented || !(await timingSafeEqual(presented, deps.config.adminToken)))
       return c.json(base)
-    return c.json({ ...base, keyIds: deps.config.ring.ids, counts: await deps.store.counts() })
+    return c.json({
+      ...base,
+      runtime: deps.capabilities.runtime,
+      unavailable: unavailableFeatures(deps.capabilities),
+      keyIds: deps.config.ring.ids,
+      counts: await deps.store.counts(),
+    })
   }
 }

@@ -1,5 +1,6 @@
 import type { Context } from 'hono'
 
+import type { JobQueue } from '../core/jobs.js'
 import type { Logger } from '../core/log.js'
 import type { Services } from '../core/services.js'
 
@@ -15,6 +16,22 @@ export interface RuntimeHooks {
   defer: (c: Context<AppEnv>, task: () => Promise<void>) => void
   /** The client's IP address as this runtime knows it, or null. */
   clientIp: (c: Context<AppEnv>) => string | null
+  /**
+   * A Workers Rate Limiting binding for the rewrite API. When set it replaces
+   * the in-memory counter, which on Workers only counts within one isolate.
+   */
+  rateLimitBinding?: RateLimitBinding
+  /**
+   * Where routes put background jobs (kinds registered in `services.jobs`):
+   * the Cloudflare Queue on Workers. Unset where the runtime runs no jobs
+   * from requests.
+   */
+  jobQueue?: JobQueue
+}
+
+/** The one method of Cloudflare's Rate Limiting binding that we use. */
+export interface RateLimitBinding {
+  limit(options: { key: string }): Promise<{ success: boolean }>
 }
 
 export interface AppDeps extends Services, RuntimeHooks {}

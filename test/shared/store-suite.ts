@@ -133,5 +133,27 @@ export function storeSuite(runtime: string, openDb: () => Promise<SqlDatabase>):
       expect(await s.pruneClicks(T0 + 1)).toBe(1)
       expect((await s.counts()).clicks).toBe(1)
     })
+
+    it('prunes at most the given number of clicks, oldest first', async () => {
+      const s = await store()
+      const linkId = (await s.registerLinks(['https://a.example/'], T0)).get('https://a.example/')
+      const click = (at: number) => ({
+        at,
+        linkId: linkId ?? -1,
+        messageRef: null,
+        recipientRef: null,
+        keyId: 'k1',
+        verdict: 'allow',
+        reason: null,
+        userAgent: null,
+        ipHash: null,
+      })
+      await s.recordClicks([T0 + 4, T0 + 1, T0 + 3, T0 + 2, T0 + 9].map(click))
+
+      expect(await s.pruneClicks(T0 + 5, 3)).toBe(3)
+      expect((await s.listClicks({ limit: 10 })).map((c) => c.at)).toEqual([T0 + 9, T0 + 4])
+      expect(await s.pruneClicks(T0 + 5, 3)).toBe(1)
+      expect(await s.pruneClicks(T0 + 5, 3)).toBe(0)
+    })
   })
 }
