@@ -4,6 +4,8 @@
  * better-sqlite3 behind the Node adapter.
  */
 
+import type { ScanStore } from './scan-store.js'
+
 export type RuleAction = 'block' | 'allow'
 export type RuleType = 'domain' | 'host' | 'prefix' | 'url'
 
@@ -98,4 +100,7 @@ export interface Store {
   pruneClicks(before: number): Promise<number>
 
   counts(): Promise<StoreCounts>
+
+  /** Sandbox scan jobs and their cached results. */
+  readonly scans: ScanStore
 }
