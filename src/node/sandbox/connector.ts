@@ -103,11 +103,8 @@ export async function checkedAddress(
     isPublicUnicast(address) || (options.allowance?.permits(address, port) ?? false)
   const refused = addresses.find((address) => !permitted(address))
   if (refused !== undefined) {
-    throw new ScanFetchError(
-      'address_refused',
-      `${host} leads to ${refused}, which is not a public internet address`,
-      false,
-    )
+    const what = isIpLiteral(host) ? host : `${host} leads to ${refused}, which`
+    throw new ScanFetchError('address_refused', `${what} is not a public internet address`, false)
   }
 
   const testPair = addresses.every((address) => options.allowance?.permits(address, port))
