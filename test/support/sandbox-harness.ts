@@ -37,6 +37,8 @@ export interface SandboxHarnessOptions {
   /** Loopback `address:port` pairs the sandbox may fetch. */
   allow: string[]
   dbPath?: string
+  /** Poll timing of the external scanners (their defaults wait seconds). */
+  externalPolling?: { firstPollDelayMs: number; pollIntervalMs: number }
 }
 
 export async function createSandboxHarness(
@@ -54,6 +56,7 @@ export async function createSandboxHarness(
         resolve: options.resolve,
         testAllowance: createTestAllowance(options.allow),
         now,
+        ...(options.externalPolling ? { externalPolling: options.externalPolling } : {}),
       })
     : null
   const services = createServices(config, store, now, sandbox ? { scanQueue: sandbox.queue } : {})
