@@ -34,13 +34,27 @@ export function presentedBrand(
   page: PageAnalysis,
   brands: readonly Brand[] = DEFAULT_BRANDS,
 ): BrandEvidence | null {
+  // Each text is split into words once per page, not once per brand.
+  const words = {
+    title: page.title ? spaced(page.title) : '',
+    images: page.images.map(spaced),
+    forms: page.forms.map((form) => spaced(form.wording)),
+    text: spaced(page.text),
+  }
   const candidates = brands
-    .map((brand) => ({ brand, ...evidenceFor(brand, page) }))
+    .map((brand) => ({ brand, ...evidenceFor(brand, page, words) }))
     .filter((found) => found.score >= PRESENTED_SCORE && !offeredAsSso(found.brand, page))
 
   if (candidates.length !== 1) return null
   const [only] = candidates
   return only ? { brand: only.brand.name, evidence: only.lines } : null
+}
+
+interface PageWords {
+  title: string
+  images: string[]
+  forms: string[]
+  text: string
 }
 
 /** A page whose own title names the brand is not someone else's login with a brand button. */
@@ -57,26 +71,29 @@ function offeredAsSso(brand: Brand, page: PageAnalysis): boolean {
   )
 }
 
-function evidenceFor(brand: Brand, page: PageAnalysis): { lines: string[]; score: number } {
-  const needles = [brand.name, ...brand.keywords]
+function evidenceFor(brand: Brand, page: PageAnalysis, words: PageWords) {
+  const needles = [brand.name, ...brand.keywords].map(spaced)
+  const has = (haystack: string) =>
+    needles.some((needle) => needle.length > 2 && haystack.includes(needle))
   const lines: string[] = []
   let score = 0
 
-  if (page.title && mentionsAny(page.title, needles)) {
+  if (page.title && has(words.title)) {
     lines.push(`the page title “${clip(page.title)}” names ${brand.name}`)
     score += STRONG_WEIGHT
   }
-  const logo = page.images.find((name) => mentionsAny(name, needles))
-  if (logo !== undefined) {
-    lines.push(`it shows an image named “${clip(logo)}”`)
+  const logo = words.images.findIndex(has)
+  if (logo >= 0) {
+    lines.push(`it shows an image named “${clip(page.images[logo] ?? '')}”`)
     score += STRONG_WEIGHT
   }
-  const form = page.forms.find((f) => mentionsAny(f.wording, needles))
-  if (form) {
-    lines.push(`its form says “${clip(excerptAround(form.wording, needles))}”`)
+  const form = words.forms.findIndex(has)
+  if (form >= 0) {
+    const wording = page.forms[form]?.wording ?? ''
+    lines.push(`its form says “${clip(excerptAround(wording, [brand.name, ...brand.keywords]))}”`)
     score += STRONG_WEIGHT
   }
-  if (mentionsAny(page.text, needles)) {
+  if (has(words.text)) {
     lines.push(`the page text names ${brand.name}`)
     score += 1
   }
@@ -85,18 +102,20 @@ function evidenceFor(brand: Brand, page: PageAnalysis): { lines: string[]; score
 
 /** Whole-word, case-folded: `Microsoft` matches “microsoft_logo.svg” but `chase` misses “purchase”. */
 export function mentionsAny(text: string, needles: readonly string[]): boolean {
-  const haystack = ` ${wordsOf(text).join(' ')} `
+  const haystack = spaced(text)
   return needles.some((needle) => {
-    const words = wordsOf(needle).join(' ')
-    return words.length > 0 && haystack.includes(` ${words} `)
+    const words = spaced(needle)
+    return words.length > 2 && haystack.includes(words)
   })
 }
 
-function wordsOf(text: string): string[] {
-  return text
+/** ` word word ` : lower-case words joined by single spaces, padded so whole words match. */
+function spaced(text: string): string {
+  const words = text
     .toLowerCase()
     .split(/[^\p{L}\p{N}]+/u)
     .filter((word) => word.length > 0)
+  return ` ${words.join(' ')} `
 }
 
 function excerptAround(text: string, needles: readonly string[]): string {
