@@ -59,9 +59,14 @@ async function verifyClick(c: Context<AppEnv>, deps: AppDeps, now: number) {
   return null
 }
 
-/** The sandbox is still looking and nothing else found a reason to warn or block. */
+/**
+ * The sandbox is still looking and its answer could change the outcome: nothing
+ * blocks yet and no admin rule decided. A warning from another signal waits
+ * too, so nobody continues through a warning to a page the scan would block.
+ */
 function isPending(decision: Decision): boolean {
-  return decision.decisive?.verdict === 'pending'
+  if (decision.verdict === 'block' || decision.decisive?.source === 'rules') return false
+  return decision.findings.some((finding) => finding.verdict === 'pending')
 }
 
 async function answer(c: Context<AppEnv>, target: string, decision: Decision): Promise<Response> {

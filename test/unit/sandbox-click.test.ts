@@ -6,7 +6,7 @@
 
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 
-import { ADMIN_TOKEN, bearer } from '../support/harness.js'
+import { ADMIN_TOKEN, REWRITE_TOKEN, bearer } from '../support/harness.js'
 import { SITE_ADDRESS, type SiteServer, startSite, tableResolver } from '../support/loopback.js'
 import { LANDING, html, microsoftSignIn, redirect, router } from '../support/pages.js'
 import { type SandboxHarness, createSandboxHarness, pathOf } from '../support/sandbox-harness.js'
@@ -86,6 +86,29 @@ describe('sandbox at click time', () => {
     await t.settle()
     const clicks = await t.store.listClicks({ limit: 10 })
     expect(clicks.map((c) => c.verdict).sort()).toEqual(['block', 'pending'])
+  })
+
+  it('keeps the "checking" page over a warning from another signal, so a block can still come', async () => {
+    const t = await harness({ CLICKGATE_SANDBOX_CLICK_WAIT_MS: '0' })
+    hold()
+    const url = target('msft-account-check.example', '/held-signin')
+    const response = await t.app.request('/api/v1/rewrite', {
+      method: 'POST',
+      headers: { ...bearer(REWRITE_TOKEN), 'Content-Type': 'text/html' },
+      body: `<a href="${url}">Open</a> <a href="javascript:alert(1)">x</a>`,
+    })
+    const link = /href="(https:[^"]+)"/.exec(await response.text())?.[1] ?? ''
+
+    const first = await t.app.request(pathOf(link))
+    expect(await first.text()).toContain('Checking this link')
+
+    release()
+    await t.sandbox?.worker.settled(url, 10_000)
+    const settled = await t.app.request(`${pathOf(link)}?checking=1`)
+    const page = await settled.text()
+    expect(settled.status).toBe(403)
+    expect(page).toContain('brand_impersonation')
+    expect(page).toContain('script_link_in_message')
   })
 
   it('waits up to the click budget and answers with the verdict at once', async () => {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { sandboxConfigFromEnv } from '../../src/core/sandbox/config.js'
 import { createTestAllowance } from '../../src/node/sandbox/connector.js'
 import { loadSettings } from '../../src/node/settings.js'
-import { testEnv } from '../support/harness.js'
+import { createHarness, testEnv } from '../support/harness.js'
 
 describe('sandbox configuration', () => {
   it('is off unless CLICKGATE_SANDBOX=on, and names a bad value', () => {
@@ -58,5 +58,15 @@ describe('the test allowance cannot be turned on by accident', () => {
 
   it('is off when the variable is absent', () => {
     expect(loadSettings(testEnv()).sandboxTestAllowance).toBeNull()
+  })
+})
+
+describe('runs that must never fetch', () => {
+  it('the shared test harness (used by the corpus run) has no sandbox, so corpus URLs are never fetched', () => {
+    const h = createHarness()
+
+    expect(h.deps.config.sandbox.enabled).toBe(false)
+    expect(h.deps.signals.map((signal) => signal.name)).not.toContain('sandbox')
+    expect(h.deps.scanGate).toBeUndefined()
   })
 })
