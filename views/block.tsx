@@ -1,6 +1,6 @@
 import { Destination, type DestinationParts } from './destination.js'
 import { Layout } from './layout.js'
-import type { Reason } from './warning.js'
+import { type Reason, ReasonList } from './warning.js'
 
 export interface BlockPageProps {
   target: string
@@ -15,13 +15,7 @@ export function BlockPage({ target, parts, reasons }: BlockPageProps) {
       <h1>This link has been blocked</h1>
       <p>Your organisation has blocked the site this link leads to:</p>
       <Destination parts={parts} raw={target} />
-      <ul class="reasons">
-        {reasons.map((reason) => (
-          <li>
-            {reason.text} <small>({reason.code})</small>
-          </li>
-        ))}
-      </ul>
+      <ReasonList reasons={reasons} />
       <p>
         If you believe this is a mistake, contact your IT or security team and tell them which
         message the link came from.

@@ -6,11 +6,16 @@ export const STYLESHEET_PATH = '/assets/clickgate.css'
 export interface LayoutProps {
   title: string
   tone: 'warn' | 'block' | 'neutral'
+  /**
+   * A `<meta http-equiv="refresh">` content value. Our CSP forbids script,
+   * so a page that must reload itself does it this way.
+   */
+  refresh?: string
   children?: Child
 }
 
 /** Shared page frame. Pages are static: no script runs on any of them. */
-export function Layout({ title, tone, children }: LayoutProps) {
+export function Layout({ title, tone, refresh, children }: LayoutProps) {
   return (
     <>
       {raw('<!DOCTYPE html>')}
@@ -19,6 +24,7 @@ export function Layout({ title, tone, children }: LayoutProps) {
           <meta charset="utf-8" />
           <meta name="viewport" content="width=device-width, initial-scale=1" />
           <meta name="robots" content="noindex, nofollow" />
+          {refresh ? <meta http-equiv="refresh" content={refresh} /> : null}
           <title>{title} · clickgate</title>
           <link rel="stylesheet" href={STYLESHEET_PATH} />
         </head>

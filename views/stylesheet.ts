@@ -14,5 +14,6 @@ h1 { font-size: 1.5rem; }
 .muted { opacity: .7; }
 .note { font-size: .95rem; }
 .reasons small { opacity: .7; }
+.reasons .evidence { font-size: .9rem; opacity: .85; overflow-wrap: anywhere; }
 a.continue { display: inline-block; margin-top: 1rem; }
 `

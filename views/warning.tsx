@@ -6,6 +6,28 @@ export interface Reason {
   code: string
   /** Plain sentence for the reader. */
   text: string
+  /** What was seen, one line each (sandbox scans): shown under the reason. */
+  evidence?: string[]
+}
+
+/** The reasons list shared by the warning and block pages. */
+export function ReasonList({ reasons }: { reasons: Reason[] }) {
+  return (
+    <ul class="reasons">
+      {reasons.map((reason) => (
+        <li>
+          {reason.text} <small>({reason.code})</small>
+          {reason.evidence && reason.evidence.length > 0 ? (
+            <ul class="evidence">
+              {reason.evidence.map((line) => (
+                <li>{line}</li>
+              ))}
+            </ul>
+          ) : null}
+        </li>
+      ))}
+    </ul>
+  )
 }
 
 export interface WarningPageProps {
@@ -23,13 +45,7 @@ export function WarningPage({ target, parts, reasons, continueHref }: WarningPag
       <p>The link you clicked leads to:</p>
       <Destination parts={parts} raw={target} />
       <h2>Why you are seeing this</h2>
-      <ul class="reasons">
-        {reasons.map((reason) => (
-          <li>
-            {reason.text} <small>({reason.code})</small>
-          </li>
-        ))}
-      </ul>
+      <ReasonList reasons={reasons} />
       <p>
         {parts
           ? 'If you did not expect this message, or the site owner above is not who the message claims to be from, close this page.'

@@ -4,6 +4,7 @@
  * `configFromEnv`, so names, defaults and validation are the same everywhere.
  */
 
+import { type SandboxConfig, sandboxConfigFromEnv } from './sandbox/config.js'
 import { KeyRing, parseKeyList } from './tokens.js'
 import { type Bytes, fromBase64Url } from './bytes.js'
 
@@ -24,6 +25,8 @@ export interface AppConfig {
   rewriteRateLimit: number
   /** An admin allow rule overrides every other finding. */
   allowOverrides: boolean
+  /** Sandbox detonation of unknown links (CLICKGATE_SANDBOX_*). */
+  sandbox: SandboxConfig
 }
 
 /**
@@ -58,6 +61,7 @@ export function configFromEnv(env: Env, defaults: { port: number }): AppConfig {
     maxBodyBytes: positiveInt(env, 'CLICKGATE_MAX_BODY_BYTES', DEFAULT_MAX_BODY_BYTES),
     rewriteRateLimit: positiveInt(env, 'CLICKGATE_REWRITE_RATE_LIMIT', DEFAULT_REWRITE_RATE_LIMIT),
     allowOverrides: booleanOf(env, 'CLICKGATE_ALLOW_OVERRIDES', true),
+    sandbox: sandboxConfigFromEnv(env),
   }
 }
 

@@ -17,6 +17,7 @@ export const ERROR_STATUS = {
   unsupported_media_type: 415,
   rate_limited: 429,
   unavailable: 503,
+  scan_failed: 502,
   internal: 500,
 } as const
 

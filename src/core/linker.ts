@@ -29,6 +29,11 @@ export interface LinkerOptions {
   /** Seconds a link stays valid; undefined means forever, so links in old mail keep working. */
   linkTtlSeconds?: number
   now: () => number
+  /**
+   * Called with every destination after it is registered, before the links
+   * are signed: the sandbox queues the unknown ones for a scan here.
+   */
+  onRegistered?: (urls: readonly string[], now: number) => Promise<void>
 }
 
 export function createLinker(options: LinkerOptions): Linker {
@@ -40,6 +45,7 @@ export function createLinker(options: LinkerOptions): Linker {
 
     const now = options.now()
     const ids = await options.store.registerLinks(targets, now)
+    await options.onRegistered?.([...ids.keys()], now)
     const shared = await sharedClaims(context, now)
 
     for (const [target, linkId] of ids) {

@@ -11,7 +11,12 @@ import { JobRegistry } from './jobs.js'
 import { createLinker } from './linker.js'
 import { type FeedSync, noFeedSync, registerMaintenanceJobs } from './maintenance.js'
 import { type Rewriter, createRewriter } from './rewrite/rewriter.js'
+import { type ScanGate, scanGate } from './sandbox/job.js'
+import { sandboxSignal } from './sandbox/signal.js'
+import type { ScanQueue } from './sandbox/types.js'
 import type { Store } from './store.js'
+import { looksOneTime } from './one-time.js'
+import { parseWebUrl } from './url.js'
 import { messageSignal, rulesSignal, syntaxSignal } from './verdict/signals.js'
 import type { Signal } from './verdict/types.js'
 
@@ -29,15 +34,29 @@ export interface Services {
   jobs: JobRegistry
   /** Refreshes reputation feeds; called by the scheduler. A no-op until feeds exist. */
   syncFeeds: FeedSync
+  /** Whether a URL may be scanned, set when the sandbox is on; scan runners apply it. */
+  scanGate?: ScanGate
+}
+
+/** What a runtime supplies besides configuration and storage. */
+export interface ServiceOptions {
+  /** The clock; tests freeze it. */
+  now?: () => number
+  /** What the runtime can do; Node's by default. */
+  capabilities?: Capabilities
+  /** The runtime's scan queue; the sandbox is on exactly when this is given. */
+  scanQueue?: ScanQueue
 }
 
 export function createServices(
   config: AppConfig,
   store: Store,
-  now = () => Date.now(),
-  capabilities: Capabilities = NODE_CAPABILITIES,
+  options: ServiceOptions = {},
 ): Services {
+  const now = options.now ?? (() => Date.now())
+  const capabilities = options.capabilities ?? NODE_CAPABILITIES
   const hasher = createHasher(config.hashSecret)
+  const queue = options.scanQueue
   const linker = createLinker({
     baseUrl: config.baseUrl,
     ring: config.ring,
@@ -45,6 +64,7 @@ export function createServices(
     hasher,
     linkTtlSeconds: config.linkTtlSeconds,
     now,
+    ...(queue ? { onRegistered: (urls, at) => queue.enqueue(urls.filter(scannable), at) } : {}),
   })
   const rewriter = createRewriter({
     classify: { baseUrl: config.baseUrl, noRewriteHosts: config.noRewriteHosts },
@@ -53,15 +73,26 @@ export function createServices(
   })
   const signals = [rulesSignal(store), messageSignal(store), syntaxSignal()]
   const jobs = registerMaintenanceJobs(new JobRegistry())
-  return {
-    config,
-    store,
-    hasher,
-    rewriter,
-    signals,
-    now,
-    capabilities,
-    jobs,
-    syncFeeds: noFeedSync,
-  }
+  const base = { config, store, hasher, rewriter, signals, now, capabilities, jobs }
+  if (!queue) return { ...base, syncFeeds: noFeedSync }
+
+  // Redirect hops and the scan gate use every signal that judges a URL by itself.
+  const urlSignals = () => signals.filter((s) => s.name !== 'message' && s.name !== 'sandbox')
+  const gate = scanGate({ signals: urlSignals })
+  signals.push(
+    sandboxSignal({
+      scans: store.scans,
+      queue,
+      gate,
+      hopSignals: urlSignals,
+      clickWaitMs: config.sandbox.clickWaitMs,
+      checkLimitMs: config.sandbox.checkLimitMs,
+    }),
+  )
+  return { ...base, syncFeeds: noFeedSync, scanGate: gate }
+}
+
+/** Worth a scan: a web URL that a machine may open (never a one-time link). */
+function scannable(url: string): boolean {
+  return parseWebUrl(url) !== null && !looksOneTime(url)
 }

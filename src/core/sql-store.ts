@@ -1,3 +1,4 @@
+import { type ScanStore, SqlScanStore } from './scan-store.js'
 import type { SqlDatabase, SqlValue } from './sql.js'
 import type {
   ClickFilter,
@@ -40,7 +41,11 @@ interface ClickRow {
 
 /** The one `Store` implementation, over any D1-shaped database. */
 export class SqlStore implements Store {
-  constructor(private readonly db: SqlDatabase) {}
+  readonly scans: ScanStore
+
+  constructor(private readonly db: SqlDatabase) {
+    this.scans = new SqlScanStore(db)
+  }
 
   async registerLinks(urls: readonly string[], now: number): Promise<Map<string, number>> {
     const ids = new Map<string, number>()

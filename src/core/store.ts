@@ -4,6 +4,8 @@
  * better-sqlite3 behind the Node adapter.
  */
 
+import type { ScanStore } from './scan-store.js'
+
 export type RuleAction = 'block' | 'allow'
 export type RuleType = 'domain' | 'host' | 'prefix' | 'url'
 
@@ -99,4 +101,7 @@ export interface Store {
   pruneClicks(before: number, limit?: number): Promise<number>
 
   counts(): Promise<StoreCounts>
+
+  /** Sandbox scan jobs and their cached results. */
+  readonly scans: ScanStore
 }

@@ -41,7 +41,11 @@ const REASON_TEXT: Record<string, string> = {
 
 export function reasonsOf(decision: Decision): Reason[] {
   const relevant = decision.findings.filter((f) => f.verdict !== 'allow')
-  return relevant.map((finding) => ({ code: finding.reason, text: reasonText(finding) }))
+  return relevant.map((finding) => ({
+    code: finding.reason,
+    text: reasonText(finding),
+    ...(finding.evidence?.length ? { evidence: finding.evidence } : {}),
+  }))
 }
 
 function reasonText(finding: Finding): string {

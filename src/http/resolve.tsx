@@ -12,6 +12,7 @@ import { decide } from '../core/verdict/policy.js'
 import { gatherFindings } from '../core/verdict/signals.js'
 import type { Decision } from '../core/verdict/types.js'
 import { BlockPage } from '../../views/block.js'
+import { CheckingPage } from '../../views/checking.js'
 import { NotFoundPage } from '../../views/not-found.js'
 import { WarningPage } from '../../views/warning.js'
 import type { AppDeps, AppEnv } from './env.js'
@@ -38,7 +39,9 @@ export function resolveHandler(deps: AppDeps) {
     })
 
     const response = await answer(c, target, decision)
-    deps.defer(c, () => recordClick(c, deps, claims, decision, now))
+    // Reloads of the "checking" page are the same click: it is recorded once, and once it settles.
+    const reload = isPending(decision) && c.req.query('checking') !== undefined
+    if (!reload) deps.defer(c, () => recordClick(c, deps, claims, decision, now))
     return response
   }
 }
@@ -56,11 +59,28 @@ async function verifyClick(c: Context<AppEnv>, deps: AppDeps, now: number) {
   return null
 }
 
+/**
+ * The sandbox is still looking and its answer could change the outcome: nothing
+ * blocks yet and no admin rule decided. A warning from another signal waits
+ * too, so nobody continues through a warning to a page the scan would block.
+ */
+function isPending(decision: Decision): boolean {
+  if (decision.verdict === 'block' || decision.decisive?.source === 'rules') return false
+  return decision.findings.some((finding) => finding.verdict === 'pending')
+}
+
 async function answer(c: Context<AppEnv>, target: string, decision: Decision): Promise<Response> {
   // Every answer depends on rules that may change at any moment: nothing is cached.
   c.header('Cache-Control', 'no-store')
 
   const location = locationFor(target)
+  if (isPending(decision)) {
+    const refreshHref = `${c.req.path}?checking=1`
+    return c.html(
+      <CheckingPage target={target} parts={destinationParts(target)} refreshHref={refreshHref} />,
+      200,
+    )
+  }
   if (decision.verdict === 'allow' && location !== null) return c.redirect(location, 302)
 
   const parts = destinationParts(target)
@@ -93,7 +113,7 @@ async function recordClick(
     messageRef: claims.messageRef ?? null,
     recipientRef: claims.recipientRef ?? null,
     keyId: claims.keyId,
-    verdict: decision.verdict,
+    verdict: isPending(decision) ? 'pending' : decision.verdict,
     reason: decision.decisive?.reason ?? null,
     userAgent: c.req.header('User-Agent')?.slice(0, MAX_USER_AGENT) ?? null,
     ipHash: ip ? await deps.hasher.ipHash(ip) : null,

@@ -7,18 +7,39 @@ import { type Services, createServices } from '../core/services.js'
 import { SqlStore } from '../core/sql-store.js'
 import type { RuntimeHooks } from '../http/env.js'
 import { migrationsDir } from './paths.js'
+import { type NodeSandbox, type NodeSandboxOptions, createNodeSandbox } from './sandbox/wiring.js'
 import type { NodeSettings } from './settings.js'
 import { type SqliteDatabase, migrate, openSqlite } from './sqlite.js'
 
 export interface NodeRuntime {
   services: Services
   db: SqliteDatabase
+  /** Set when CLICKGATE_SANDBOX=on; not started until `startSandbox`. */
+  sandbox: NodeSandbox | null
 }
 
-export function openRuntime(settings: NodeSettings): NodeRuntime {
+export function openRuntime(
+  settings: NodeSettings,
+  sandboxOptions: NodeSandboxOptions = {},
+): NodeRuntime {
   const db = openSqlite(settings.dbPath)
   migrate(db, migrationsDir())
-  return { services: createServices(settings.config, new SqlStore(db)), db }
+  const store = new SqlStore(db)
+
+  const sandbox = settings.config.sandbox.enabled
+    ? createNodeSandbox(settings.config.sandbox, store.scans, {
+        ...(settings.sandboxTestAllowance ? { testAllowance: settings.sandboxTestAllowance } : {}),
+        ...sandboxOptions,
+      })
+    : null
+  const extras = sandbox ? { scanQueue: sandbox.queue } : {}
+  return { services: createServices(settings.config, store, extras), db, sandbox }
+}
+
+/** Starts working scan jobs, with the gate the services built from their signals. */
+export function startSandbox(runtime: NodeRuntime): void {
+  const gate = runtime.services.scanGate
+  if (runtime.sandbox && gate) runtime.sandbox.start(gate)
 }
 
 export function nodeHooks(logger: Logger): RuntimeHooks {

@@ -3,8 +3,9 @@
 import { serve } from '@hono/node-server'
 
 import { jsonLogger, type Logger } from '../core/log.js'
+import type { ScanReport } from '../core/sandbox/types.js'
 import { createApp } from '../http/app.js'
-import { nodeHooks, openRuntime } from './runtime.js'
+import { nodeHooks, openRuntime, startSandbox } from './runtime.js'
 import type { NodeSettings } from './settings.js'
 
 /** How often old clicks are pruned. Retention is in days; a few checks a day are plenty. */
@@ -13,8 +14,28 @@ const PRUNE_INTERVAL_MS = 6 * 60 * 60 * 1000
 export const stdoutLogger: Logger = jsonLogger((line) => process.stdout.write(line + '\n'))
 
 export function startServer(settings: NodeSettings, logger: Logger = stdoutLogger) {
-  const runtime = openRuntime(settings)
+  const runtime = openRuntime(settings, {
+    onError: (err, url) =>
+      logger('error', 'scan.error', {
+        host: url ? hostOf(url) : null,
+        error: err instanceof Error ? err.message : 'unknown',
+      }),
+    onOutcome: (url, outcome) =>
+      logger('info', 'scan.finished', {
+        host: hostOf(url),
+        outcome: outcome.kind,
+        reasons: outcome.kind === 'skipped' ? [outcome.reason] : reasonsOf(outcome.reports),
+      }),
+  })
   const app = createApp({ ...runtime.services, ...nodeHooks(logger) })
+  startSandbox(runtime)
+  if (runtime.sandbox) {
+    logger('info', 'sandbox.started', {
+      scanners: runtime.sandbox.scanners.map((scanner) => scanner.name),
+      concurrency: settings.config.sandbox.concurrency,
+      testAllowance: settings.sandboxTestAllowance !== null,
+    })
+  }
 
   if (settings.devData) {
     logger('info', 'dev.defaults', {
@@ -58,9 +79,11 @@ export function startServer(settings: NodeSettings, logger: Logger = stdoutLogge
   const stop = () => {
     clearInterval(timer)
     server.close(() => {
-      runtime.db.close()
-      logger('info', 'server.stopped')
-      process.exit(0)
+      void (runtime.sandbox?.close() ?? Promise.resolve()).finally(() => {
+        runtime.db.close()
+        logger('info', 'server.stopped')
+        process.exit(0)
+      })
     })
   }
   process.once('SIGTERM', stop)
@@ -72,4 +95,18 @@ async function pruneClicks(services: ReturnType<typeof openRuntime>['services'],
   const days = services.config.clickRetentionDays
   const removed = await services.store.pruneClicks(services.now() - days * 86_400_000)
   if (removed > 0) logger('info', 'clicks.pruned', { removed, retentionDays: days })
+}
+
+/** Logs name the host only: a full URL can carry personal data in its query. */
+function hostOf(url: string): string | null {
+  try {
+    return new URL(url).hostname
+  } catch {
+    // Not a URL: nothing to name.
+    return null
+  }
+}
+
+function reasonsOf(reports: readonly ScanReport[]): string[] {
+  return reports.flatMap((report) => report.findings.map((f) => `${report.scanner}:${f.reason}`))
 }

@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path'
 import { toBase64Url } from '../core/bytes.js'
 import { type AppConfig, type Env, configFromEnv, parseBaseUrl } from '../core/config.js'
 import { generateKeyEntry } from '../core/tokens.js'
+import { type TestAllowance, createTestAllowance } from './sandbox/connector.js'
 
 export const DEFAULT_PORT = 8787
 
@@ -20,6 +21,11 @@ export interface NodeSettings {
   host: string
   /** Set when development defaults were used: where they live. */
   devData: { dir: string; secretsFile: string } | null
+  /**
+   * Tests only: loopback `address:port` pairs the sandbox may fetch, from
+   * CLICKGATE_SANDBOX_TEST_ALLOW. Refused under NODE_ENV=production.
+   */
+  sandboxTestAllowance: TestAllowance | null
 }
 
 interface DevSecrets {
@@ -52,7 +58,17 @@ export function loadSettings(env: Env, cwd = process.cwd()): NodeSettings {
     port,
     host: env.CLICKGATE_HOST?.trim() || (production ? '0.0.0.0' : '127.0.0.1'),
     devData: devSecrets ? { dir: dataDir, secretsFile: join(dataDir, 'dev-secrets.json') } : null,
+    sandboxTestAllowance: testAllowance(env),
   }
+}
+
+function testAllowance(env: Env): TestAllowance | null {
+  const raw = env.CLICKGATE_SANDBOX_TEST_ALLOW?.trim()
+  if (!raw) return null
+  if (env.NODE_ENV === 'production') {
+    throw new TypeError('CLICKGATE_SANDBOX_TEST_ALLOW is for tests and cannot be set in production')
+  }
+  return createTestAllowance(raw.split(','))
 }
 
 function portOf(env: Env): number {

@@ -54,7 +54,9 @@ function buildRuntime(env: WorkerEnv, logger: Logger): WorkerRuntime {
   if (!env.DB) throw new TypeError('the D1 binding "DB" is missing')
 
   const config = configFromEnv(vars, { port: 8787 })
-  const services = createServices(config, new SqlStore(env.DB), Date.now, WORKERS_CAPABILITIES)
+  const services = createServices(config, new SqlStore(env.DB), {
+    capabilities: WORKERS_CAPABILITIES,
+  })
   const queue = env.JOBS
     ? new CloudflareJobQueue(env.JOBS)
     : new InlineJobQueue(services.jobs, { store: services.store, logger, now: services.now })

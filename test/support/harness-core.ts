@@ -61,7 +61,7 @@ export function harnessOver(
   const clock = { now: T0 }
   const logs: LogEntry[] = []
   const pending: Promise<void>[] = []
-  const services = createServices(config, new SqlStore(db), () => clock.now, capabilities)
+  const services = createServices(config, new SqlStore(db), { now: () => clock.now, capabilities })
 
   const deps: AppDeps = {
     ...services,

@@ -19,11 +19,14 @@ export interface Finding {
   detail?: string
   /** Set on findings from admin rules. */
   rule?: Rule
+  /** The facts behind the finding, one short plain-text line each (sandbox scans). */
+  evidence?: string[]
 }
 
 /** Everything a signal may look at. */
 export interface ClickSubject {
   target: string
+  /** The clicked link's id; 0 when judging a URL that is not a stored link (a redirect hop). */
   linkId: number
   messageRef: number | null
   now: number
