@@ -1,3 +1,4 @@
+import type { MessageAuth } from './auth/types.js'
 import { type ScanStore, SqlScanStore } from './scan-store.js'
 import type { SqlDatabase, SqlValue } from './sql.js'
 import type {
@@ -39,6 +40,28 @@ interface ClickRow {
   url: string
 }
 
+/**
+ * Upserts a message. Findings merge: the stored ones stay, and new ones are
+ * added unless one with the same reason and source is already there. A row
+ * is only rewritten when there is something to add (D1 bills rows written).
+ */
+const REGISTER_MESSAGE = `INSERT INTO messages (message_key, created_at, findings, auth) VALUES (?, ?, ?, ?)
+ON CONFLICT (message_key) DO UPDATE SET
+  findings = CASE
+    WHEN excluded.findings IS NULL THEN messages.findings
+    WHEN messages.findings IS NULL THEN excluded.findings
+    ELSE (SELECT json_group_array(json(merged.value)) FROM (
+      SELECT prior.value FROM json_each(messages.findings) AS prior
+      UNION ALL
+      SELECT incoming.value FROM json_each(excluded.findings) AS incoming
+      WHERE NOT EXISTS (SELECT 1 FROM json_each(messages.findings) AS kept
+        WHERE json_extract(kept.value, '$.reason') IS json_extract(incoming.value, '$.reason')
+          AND json_extract(kept.value, '$.source') IS json_extract(incoming.value, '$.source'))
+    ) AS merged)
+  END,
+  auth = coalesce(messages.auth, excluded.auth)
+WHERE excluded.findings IS NOT NULL OR (excluded.auth IS NOT NULL AND messages.auth IS NULL)`
+
 /** The one `Store` implementation, over any D1-shaped database. */
 export class SqlStore implements Store {
   readonly scans: ScanStore
@@ -73,22 +96,28 @@ export class SqlStore implements Store {
     messageKey: string,
     now: number,
     findings: readonly MessageFinding[] = [],
+    auth?: MessageAuth,
   ): Promise<number> {
     const json = findings.length > 0 ? JSON.stringify(findings) : null
-    // As with links: a message seen before is only written again when it brings findings.
+    // As with links: a message seen before is only written again when it brings findings,
+    // or a first authentication result.
     const [, selected] = await this.db.batch<{ id: number }>([
       this.db
-        .prepare(
-          'INSERT INTO messages (message_key, created_at, findings) VALUES (?, ?, ?) ' +
-            'ON CONFLICT (message_key) DO UPDATE SET findings = excluded.findings ' +
-            'WHERE excluded.findings IS NOT NULL',
-        )
-        .bind(messageKey, now, json),
+        .prepare(REGISTER_MESSAGE)
+        .bind(messageKey, now, json, auth ? JSON.stringify(auth) : null),
       this.db.prepare('SELECT id FROM messages WHERE message_key = ?').bind(messageKey),
     ])
     const row = selected?.results[0]
     if (!row) throw new Error('message insert returned no id')
     return row.id
+  }
+
+  async getMessageAuth(id: number): Promise<MessageAuth | null> {
+    const row = await this.db
+      .prepare('SELECT auth FROM messages WHERE id = ?')
+      .bind(id)
+      .first<{ auth: string | null }>()
+    return row?.auth ? parseAuth(row.auth) : null
   }
 
   async getMessageFindings(id: number): Promise<MessageFinding[]> {
@@ -231,6 +260,14 @@ export class SqlStore implements Store {
 function parseFindings(json: string): MessageFinding[] {
   const value: unknown = JSON.parse(json)
   return Array.isArray(value) ? value.filter(isMessageFinding) : []
+}
+
+/** Written by us as JSON; a row that is not an object reads as no result. */
+function parseAuth(json: string): MessageAuth | null {
+  const value: unknown = JSON.parse(json)
+  if (typeof value !== 'object' || value === null || !('source' in value)) return null
+  // Narrow cast at the storage boundary: the column only ever holds what registerMessage wrote.
+  return value as MessageAuth
 }
 
 function isMessageFinding(value: unknown): value is MessageFinding {

@@ -1,3 +1,5 @@
+import type { MessageAuth } from './auth/types.js'
+
 /**
  * What the core needs from storage. Both runtimes implement it through
  * `SqlStore`, which speaks to a D1-shaped database: Cloudflare D1 itself, or
@@ -81,13 +83,21 @@ export interface StoreCounts {
 export interface Store {
   /** Returns the id of every URL, inserting the ones not seen before. */
   registerLinks(urls: readonly string[], now: number): Promise<Map<string, number>>
-  /** Returns the message's id; findings, when given, replace the ones stored with it. */
+  /**
+   * Returns the message's id. Findings are added to the ones stored with it
+   * (one per reason and source), never removed: a later message reusing the
+   * Message-ID cannot clear an earlier one's warnings. The first recorded
+   * authentication result is kept.
+   */
   registerMessage(
     messageKey: string,
     now: number,
     findings?: readonly MessageFinding[],
+    auth?: MessageAuth,
   ): Promise<number>
   getMessageFindings(id: number): Promise<MessageFinding[]>
+  /** The authentication result recorded with the message, or null. */
+  getMessageAuth(id: number): Promise<MessageAuth | null>
   getLinkUrl(id: number): Promise<string | null>
 
   addRule(rule: NewRule, now: number): Promise<Rule>

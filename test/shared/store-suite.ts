@@ -61,6 +61,52 @@ export function storeSuite(runtime: string, openDb: () => Promise<SqlDatabase>):
       expect((await s.counts()).messages).toBe(2)
     })
 
+    it("a later message with the same Message-ID cannot clear an earlier one's findings", async () => {
+      const s = await store()
+      const warn = (reason: string, source: string, checkedAt: number) => ({
+        verdict: 'warn' as const,
+        reason,
+        source,
+        checkedAt,
+      })
+
+      const id = await s.registerMessage('key-a', T0, [warn('dmarc_fail', 'auth', T0)])
+      await s.registerMessage('key-a', T0 + 1, [
+        warn('script_link_in_message', 'rewriter', T0 + 1),
+        warn('dmarc_fail', 'auth', T0 + 1),
+      ])
+      await s.registerMessage('key-a', T0 + 2, [])
+
+      expect(await s.getMessageFindings(id)).toEqual([
+        warn('dmarc_fail', 'auth', T0),
+        warn('script_link_in_message', 'rewriter', T0 + 1),
+      ])
+    })
+
+    it('records the first authentication result of a message and reads it back', async () => {
+      const s = await store()
+      const auth = {
+        source: 'relay' as const,
+        authservId: 'mx.corp.example',
+        fromDomains: ['shop.example'],
+        dkim: [{ result: 'pass', domain: 'shop.example', selector: 's1' }],
+        spf: null,
+        dmarc: { result: 'pass', domain: 'shop.example', policy: null },
+        arc: null,
+        arcOverride: null,
+        notes: [],
+        checkedAt: T0,
+      }
+
+      const id = await s.registerMessage('key-a', T0, [], auth)
+      await s.registerMessage('key-a', T0 + 1, [], { ...auth, authservId: 'other.example' })
+      const bare = await s.registerMessage('key-b', T0)
+
+      expect(await s.getMessageAuth(id)).toEqual(auth)
+      expect(await s.getMessageAuth(bare)).toBeNull()
+      expect(await s.getMessageAuth(999_999)).toBeNull()
+    })
+
     it('answers null for an unknown link', async () => {
       expect(await (await store()).getLinkUrl(999_999)).toBeNull()
     })
