@@ -222,13 +222,46 @@ describe('reencodeQuotedPrintable', () => {
     expectWellFormed(encoded)
   })
 
-  it('re-encodes the whole body when the line breaks do not line up', () => {
+  it('keeps the lines around an edit that adds line breaks (an inserted banner)', () => {
     const edited = decodeQuotedPrintable(original).replace('<p>Caf', '<p>\r\nCaf')
 
     const encoded = reencodeQuotedPrintable(original, edited, '\r\n')
 
     expect(decodeQuotedPrintable(encoded)).toBe(edited)
+    expect(
+      encoded.startsWith('<p>\r\nCaf=C3=A9 Abc</p>\r\n<a href=3D"https://old.example/a?x=3D1">'),
+    ).toBe(true)
+    expect(
+      encoded.endsWith('<p>tail line with a soft=\r\n break and a trailing blank=20</p>\r\n'),
+    ).toBe(true)
     expectWellFormed(encoded)
+  })
+
+  it('round-trips random insertions of lines, keeping every untouched line', () => {
+    for (let seed = 1; seed <= 150; seed++) {
+      const eol: LineEnding = seed % 2 ? '\r\n' : '\n'
+      const source = randomBinary(seed * 17, 60 + seed * 5, 'ab =.-\t\xe9\n')
+      const body = encodeQuotedPrintable(source, eol)
+      const breaks = [...source.matchAll(/\n/g)].map((m) => (m.index ?? 0) + 1)
+      const at = breaks.length > 0 ? breaks[seed % breaks.length] : 0
+      const inserted = `*** banner ${seed} ***${eol}======${eol}`
+      const edited = source.slice(0, at) + inserted + source.slice(at)
+
+      const encoded = reencodeQuotedPrintable(body, edited, eol)
+
+      expect(decodeQuotedPrintable(encoded)).toBe(edited)
+      expect(encoded.endsWith(encodeQuotedPrintable(source.slice(at), eol))).toBe(true)
+      expectWellFormed(encoded)
+    }
+  })
+
+  it('never keeps a final soft-broken line that the edit continues', () => {
+    const body = 'first\nsecond='
+    const edited = 'first\nsecond\nthird=x'
+
+    const encoded = reencodeQuotedPrintable(body, edited, '\n')
+
+    expect(decodeQuotedPrintable(encoded)).toBe(edited)
   })
 
   it('handles a body that does not end with a line break', () => {

@@ -235,11 +235,12 @@ function breakPoint(line: string[]): number {
 /**
  * Re-encodes an edited body while keeping unchanged regions byte-identical.
  *
- * The edited decoded body is cut into logical lines at the same line breaks as
- * the original (the rewriter never adds or removes line breaks). An unchanged
- * logical line keeps its original encoded bytes; a changed one keeps its
- * unchanged leading and trailing physical lines and re-encodes the middle. If
- * the line breaks do not line up, the whole body is re-encoded.
+ * When the edit kept the line breaks (link rewriting), the edited decoded body
+ * is cut into logical lines at the same line breaks as the original. An
+ * unchanged logical line keeps its original encoded bytes; a changed one keeps
+ * its unchanged leading and trailing physical lines and re-encodes the middle.
+ * When lines were added or removed (an inserted banner), the unchanged lines
+ * before and after the change keep their bytes and only the rest is encoded.
  */
 export function reencodeQuotedPrintable(
   originalEncoded: string,
@@ -248,7 +249,7 @@ export function reencodeQuotedPrintable(
 ): string {
   const lines = splitQpLines(originalEncoded)
   const newLines = alignLines(lines, newDecoded)
-  if (newLines === null) return encodeQuotedPrintable(newDecoded, lineEnding)
+  if (newLines === null) return reencodeShifted(lines, newDecoded, lineEnding)
 
   let out = ''
   for (let i = 0; i < lines.length; i++) {
@@ -257,6 +258,44 @@ export function reencodeQuotedPrintable(
     out += text === line.decoded ? line.encoded : reencodeLine(line, text, lineEnding)
   }
   return out
+}
+
+/**
+ * Keeps the original logical lines that the edited text still starts and ends
+ * with, and encodes what lies between. The kept tail must start a line of the
+ * edited text, so the encoded middle ends in a hard break (or is empty).
+ */
+function reencodeShifted(lines: QpLine[], text: string, lineEnding: LineEnding): string {
+  let head = 0
+  let start = 0
+  while (head < lines.length && text.startsWith(lines[head].decoded, start)) {
+    // A kept line without a hard break must end the text: its encoding may end in `=`.
+    const whole =
+      lines[head].decoded.endsWith('\n') || start + lines[head].decoded.length === text.length
+    if (!whole) break
+    start += lines[head].decoded.length
+    head++
+  }
+
+  let tail = 0
+  let end = text.length
+  while (head + tail < lines.length) {
+    const decoded = lines[lines.length - 1 - tail].decoded
+    if (end - decoded.length < start || !text.endsWith(decoded, end)) break
+    end -= decoded.length
+    tail++
+  }
+  while (tail > 0 && end > start && text[end - 1] !== '\n') {
+    end += lines[lines.length - tail].decoded.length
+    tail--
+  }
+
+  const kept = (from: number, to: number) => lines.slice(from, to).map((line) => line.encoded)
+  return [
+    ...kept(0, head),
+    encodeQuotedPrintable(text.slice(start, end), lineEnding),
+    ...kept(lines.length - tail, lines.length),
+  ].join('')
 }
 
 /**
