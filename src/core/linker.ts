@@ -4,6 +4,7 @@
  * recipient. Nothing per recipient is written to storage.
  */
 
+import type { MessageAuth } from './auth/types.js'
 import type { Hasher } from './hashing.js'
 import type { MessageFinding, Store } from './store.js'
 import { type KeyRing, signToken } from './tokens.js'
@@ -15,6 +16,8 @@ export interface LinkContext {
   recipient?: string | null
   /** Findings about the whole message, stored with it and applied to each of its links. */
   findings?: readonly MessageFinding[]
+  /** Sender authentication result, recorded with the message row. */
+  auth?: MessageAuth | null
 }
 
 export interface Linker {
@@ -41,7 +44,11 @@ export function createLinker(options: LinkerOptions): Linker {
 
   async function linksFor(targets: readonly string[], context: LinkContext) {
     const links = new Map<string, string>()
-    if (targets.length === 0) return links
+    if (targets.length === 0) {
+      // An authenticated message is recorded even without links: the record is the audit trail.
+      if (context.auth) await registerMessage(context, options.now())
+      return links
+    }
 
     const now = options.now()
     const ids = await options.store.registerLinks(targets, now)
@@ -65,18 +72,19 @@ export function createLinker(options: LinkerOptions): Linker {
   }
 
   /**
-   * A message is registered when it has an id to attribute clicks to, or
-   * findings that its links must carry; a message with findings but no
-   * Message-ID gets a key of its own.
+   * A message is registered when it has an id to attribute clicks to,
+   * findings that its links must carry, or an authentication result to
+   * record; one without a Message-ID gets a key of its own.
    */
   async function registerMessage(context: LinkContext, now: number) {
     const findings = context.findings ?? []
-    if (!context.messageId && findings.length === 0) return undefined
+    const auth = context.auth ?? undefined
+    if (!context.messageId && findings.length === 0 && !auth) return undefined
 
     const key = context.messageId
       ? await options.hasher.messageKey(context.messageId)
       : `anonymous:${crypto.randomUUID()}`
-    return options.store.registerMessage(key, now, findings)
+    return options.store.registerMessage(key, now, findings, auth)
   }
 
   return { linksFor }

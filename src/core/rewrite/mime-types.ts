@@ -35,6 +35,8 @@ export interface TextLeaf {
   transferEncoding: string
   /** `format=flowed` parameter of text/plain, lower-cased, or null. */
   format: string | null
+  /** True inside an attached message (message/rfc822), false in the message itself. */
+  embedded: boolean
   /** Body after transfer decoding, as a binary string (one code unit per byte). */
   decoded: string
 }

@@ -151,6 +151,8 @@ interface Pending {
   path: string
   /** A whole message (top level or inside message/rfc822): numbered the IMAP way. */
   isMessageRoot: boolean
+  /** Inside an attached message (message/rfc822) rather than the top-level message. */
+  embedded: boolean
   /** Multipart and message levels above this entity. */
   depth: number
   /** Content type when the entity has none (RFC 2046 5.1.5 for multipart/digest). */
@@ -198,6 +200,7 @@ export function parseMime(bytes: Uint8Array, options: Partial<MimeOptions> = {})
     end: source.length,
     path: '',
     isMessageRoot: true,
+    embedded: false,
     depth: 0,
     defaultType: 'text/plain',
   }
@@ -281,6 +284,7 @@ function visitMultipart(walk: Walk, entity: Entity): void {
       end: part.end,
       path: path === '' ? `${i + 1}` : `${path}.${i + 1}`,
       isMessageRoot: false,
+      embedded: pending.embedded,
       depth: pending.depth + 1,
       defaultType,
     })
@@ -311,6 +315,7 @@ function visitMessage(walk: Walk, entity: Entity): void {
     end: pending.end,
     path,
     isMessageRoot: true,
+    embedded: true,
     depth: pending.depth + 1,
     defaultType: 'text/plain',
   })
@@ -340,6 +345,7 @@ function visitText(walk: Walk, entity: Entity): void {
     charset,
     transferEncoding: encoding,
     format: type.mediaType === 'text/plain' ? lowerParam(type, 'format') : null,
+    embedded: pending.embedded,
     decoded,
   })
   walk.slots.set(path, makeSlot(entity, body, encoding, decoded))

@@ -4,6 +4,7 @@
  * summary, out. Runtime-neutral.
  */
 
+import type { AuthSummary } from '../auth/types.js'
 import type { LinkContext, Linker } from '../linker.js'
 import type { MessageFinding } from '../store.js'
 import { partDecoder, textView } from './charset.js'
@@ -19,6 +20,8 @@ export interface RewriteSummary {
   flagged: { part: string; reason: string }[]
   /** Findings about the whole message; every link in it is at least warned at click time. */
   findings: MessageFinding[]
+  /** Sender authentication, for whole messages (set by the message pipeline). */
+  auth?: AuthSummary
 }
 
 export interface RewriteResult<T> {
@@ -33,8 +36,23 @@ export interface RewriterOptions {
   now: () => number
 }
 
+/**
+ * Changes a text part's decoded body after its links are rewritten (the
+ * sender-authentication banner). Called for every text leaf in document
+ * order; returning `text` unchanged leaves the part alone.
+ */
+export type LeafDecorator = (leaf: TextLeaf, text: string) => string
+
+export interface MessageOptions {
+  decorate?: LeafDecorator
+}
+
 export interface Rewriter {
-  rewriteMessage(input: Uint8Array, context?: LinkContext): Promise<RewriteResult<Uint8Array>>
+  rewriteMessage(
+    input: Uint8Array,
+    context?: LinkContext,
+    options?: MessageOptions,
+  ): Promise<RewriteResult<Uint8Array>>
   rewriteHtml(input: string, context?: LinkContext): Promise<RewriteResult<string>>
   rewriteText(input: string, context?: LinkContext): Promise<RewriteResult<string>>
 }
@@ -66,7 +84,11 @@ export function createRewriter(options: RewriterOptions): Rewriter {
     }
   }
 
-  async function rewriteMessage(input: Uint8Array, context: LinkContext = {}) {
+  async function rewriteMessage(
+    input: Uint8Array,
+    context: LinkContext = {},
+    extras: MessageOptions = {},
+  ) {
     const message = parseMime(input, options.mime)
     const flags: MimeFlag[] = [...notAMessage(input), ...message.flags]
     const leafPlans = message.leaves.map((leaf) => planLeaf(leaf, options.classify, flags))
@@ -82,8 +104,10 @@ export function createRewriter(options: RewriterOptions): Rewriter {
 
     const replacements = new Map<string, string>()
     for (const { leaf, plan } of leafPlans) {
-      if (plan.edits.length > 0)
-        replacements.set(leaf.path, applyEdits(leaf.decoded, plan.edits, links))
+      const linked =
+        plan.edits.length > 0 ? applyEdits(leaf.decoded, plan.edits, links) : leaf.decoded
+      const text = extras.decorate ? extras.decorate(leaf, linked) : linked
+      if (text !== leaf.decoded) replacements.set(leaf.path, text)
     }
 
     const serialised = serializeMime(message, replacements)
