@@ -5,6 +5,7 @@
  */
 
 import { type SandboxConfig, sandboxConfigFromEnv } from './sandbox/config.js'
+import { type AuthConfig, authConfigFromEnv } from './auth/config.js'
 import { KeyRing, parseKeyList } from './tokens.js'
 import { type Bytes, fromBase64Url } from './bytes.js'
 
@@ -27,6 +28,8 @@ export interface AppConfig {
   allowOverrides: boolean
   /** Sandbox detonation of unknown links (CLICKGATE_SANDBOX_*). */
   sandbox: SandboxConfig
+  /** Sender authentication: our authserv-id, trusted relays and sealers, the banner. */
+  auth: AuthConfig
 }
 
 /**
@@ -49,8 +52,9 @@ export function configFromEnv(env: Env, defaults: { port: number }): AppConfig {
     throw new TypeError('CLICKGATE_HASH_SECRET must be at least 32 bytes of base64url')
   }
 
+  const baseUrl = parseBaseUrl(env.CLICKGATE_BASE_URL ?? `http://localhost:${defaults.port}`)
   return {
-    baseUrl: parseBaseUrl(env.CLICKGATE_BASE_URL ?? `http://localhost:${defaults.port}`),
+    baseUrl,
     ring: new KeyRing(parseKeyList(keys)),
     hashSecret,
     adminToken: apiToken(env, 'CLICKGATE_ADMIN_TOKEN'),
@@ -62,6 +66,9 @@ export function configFromEnv(env: Env, defaults: { port: number }): AppConfig {
     rewriteRateLimit: positiveInt(env, 'CLICKGATE_REWRITE_RATE_LIMIT', DEFAULT_REWRITE_RATE_LIMIT),
     allowOverrides: booleanOf(env, 'CLICKGATE_ALLOW_OVERRIDES', true),
     sandbox: sandboxConfigFromEnv(env),
+    auth: authConfigFromEnv(env, baseUrl, {
+      banner: booleanOf(env, 'CLICKGATE_AUTH_BANNER', true),
+    }),
   }
 }
 

@@ -4,6 +4,9 @@
  * same on Node and on Workers.
  */
 
+import { type MessagePipeline, createMessagePipeline } from './auth/pipeline.js'
+import type { MailAuthenticator } from './auth/types.js'
+import { DEFAULT_BRANDS } from './brands.js'
 import { type Capabilities, NODE_CAPABILITIES } from './capabilities.js'
 import type { AppConfig } from './config.js'
 import { type Hasher, createHasher } from './hashing.js'
@@ -25,6 +28,8 @@ export interface Services {
   store: Store
   hasher: Hasher
   rewriter: Rewriter
+  /** Whole messages: sender authentication, the rewriter, DKIM signing and ARC sealing. */
+  mail: MessagePipeline
   /** In order; later issues add feeds, heuristics and sandbox results here. */
   signals: Signal[]
   now: () => number
@@ -46,6 +51,8 @@ export interface ServiceOptions {
   capabilities?: Capabilities
   /** The runtime's scan queue; the sandbox is on exactly when this is given. */
   scanQueue?: ScanQueue
+  /** Node's mailauth-based verifier, sealer and signer; absent on Workers. */
+  mailAuth?: MailAuthenticator | null
 }
 
 export function createServices(
@@ -71,9 +78,17 @@ export function createServices(
     linker,
     now,
   })
+  const mailAuth = options.mailAuth ?? null
+  const mail = createMessagePipeline({
+    rewriter,
+    config: config.auth,
+    brands: DEFAULT_BRANDS,
+    mailAuth,
+    now,
+  })
   const signals = [rulesSignal(store), messageSignal(store), syntaxSignal()]
   const jobs = registerMaintenanceJobs(new JobRegistry())
-  const base = { config, store, hasher, rewriter, signals, now, capabilities, jobs }
+  const base = { config, store, hasher, rewriter, mail, signals, now, capabilities, jobs }
   if (!queue) return { ...base, syncFeeds: noFeedSync }
 
   // Redirect hops and the scan gate use every signal that judges a URL by itself.
