@@ -34,6 +34,7 @@ export async function decodeCommand(args: string[]): Promise<void> {
       messageRef: claims.messageRef ?? null,
       recipientRef: claims.recipientRef ?? null,
       expiresAt: claims.expiresAt === undefined ? null : isoSeconds(claims.expiresAt),
+      auth: claims.messageRef ? await services.store.getMessageAuth(claims.messageRef) : null,
     })
   } finally {
     db.close()

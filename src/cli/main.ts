@@ -23,6 +23,7 @@ import {
 const USAGE = `usage: clickgate <command>
 
   rewrite [FILE] [--html | --text] [--recipient ADDR] [--message-id ID]
+          [--client-ip IP [--helo NAME] [--mail-from ADDR]]
   serve [--port N]
   keygen [--id ID] [--env]
   decode <link>

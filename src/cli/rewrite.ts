@@ -1,5 +1,7 @@
 /** `clickgate rewrite`: a message or bare body in, the rewritten one on stdout, the summary on stderr. */
 
+import { parseConnectionFacts } from '../core/auth/facts.js'
+import { ClickgateError } from '../core/errors.js'
 import type { Rewriter, RewriteSummary } from '../core/rewrite/rewriter.js'
 import { openRuntime } from '../node/runtime.js'
 import { InputError, UsageError, parse, readInput, settings, stringOption } from './shared.js'
@@ -10,9 +12,16 @@ export async function rewriteCommand(args: string[]): Promise<void> {
     text: { type: 'boolean' },
     recipient: { type: 'string' },
     'message-id': { type: 'string' },
+    'client-ip': { type: 'string' },
+    helo: { type: 'string' },
+    'mail-from': { type: 'string' },
   })
   if (values.html && values.text) throw new UsageError('--html and --text exclude each other')
   if (positionals.length > 1) throw new UsageError('rewrite takes at most one FILE')
+  const facts = connectionFacts(values)
+  if (facts && (values.html || values.text)) {
+    throw new UsageError('--client-ip, --helo and --mail-from need a whole message')
+  }
 
   const input = readInput(positionals[0])
   const { services, db } = openRuntime(settings())
@@ -25,13 +34,29 @@ export async function rewriteCommand(args: string[]): Promise<void> {
     const kind = values.html ? 'html' : values.text ? 'text' : null
     const result = kind
       ? await rewriteBare(services.rewriter, input, kind, context)
-      : await services.rewriter.rewriteMessage(input, context)
+      : await services.mail.process(input, context, facts)
 
     process.stdout.write(result.output)
     process.stderr.write(JSON.stringify(result.summary) + '\n')
     warnIfNotAMessage(result.summary)
   } finally {
     db.close()
+  }
+}
+
+/** The SMTP connection facts for sender authentication, or null when none were given. */
+function connectionFacts(values: Parameters<typeof stringOption>[0]) {
+  try {
+    return parseConnectionFacts(
+      {
+        clientIp: stringOption(values, 'client-ip'),
+        helo: stringOption(values, 'helo'),
+        mailFrom: stringOption(values, 'mail-from'),
+      },
+      { clientIp: '--client-ip', helo: '--helo', mailFrom: '--mail-from' },
+    )
+  } catch (err) {
+    throw new UsageError(err instanceof ClickgateError ? err.message : 'bad connection facts')
   }
 }
 

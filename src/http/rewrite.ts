@@ -2,10 +2,16 @@
  * POST /api/v1/rewrite — the body is a whole message (message/rfc822) or a
  * bare text/html or text/plain body; the answer is the same kind of body with
  * its links rewritten, and the counts in the Clickgate-Summary header.
+ *
+ * A whole message is authenticated first when the caller passes the SMTP
+ * connection facts in Clickgate-Client-Ip, Clickgate-Helo and
+ * Clickgate-Mail-From, or when a trusted relay is configured.
  */
 
 import type { Context } from 'hono'
 
+import { parseConnectionFacts } from '../core/auth/facts.js'
+import type { ConnectionFacts } from '../core/auth/types.js'
 import { bytesToBinary } from '../core/bytes.js'
 import { ClickgateError } from '../core/errors.js'
 import type { LinkContext } from '../core/linker.js'
@@ -24,9 +30,10 @@ export function rewriteHandler(deps: AppDeps) {
   return async function rewriteBody(c: Context<AppEnv>): Promise<Response> {
     const { kind, charset } = bodyKindOf(c.req.header('Content-Type'))
     const context = contextOf(c)
+    const facts = factsOf(c, kind)
     const bytes = new Uint8Array(await c.req.arrayBuffer())
 
-    const result = await rewrite(deps, kind, bytes, charset, context)
+    const result = await rewrite(deps, kind, bytes, charset, context, facts)
     deps.logger('info', 'rewrite', {
       kind,
       principal: c.get('principal'),
@@ -61,14 +68,40 @@ function contextOf(c: Context<AppEnv>): LinkContext {
   }
 }
 
+const FACT_HEADERS = {
+  clientIp: 'Clickgate-Client-Ip',
+  helo: 'Clickgate-Helo',
+  mailFrom: 'Clickgate-Mail-From',
+}
+
+/** Connection facts only make sense for a whole message as it arrived over SMTP. */
+function factsOf(c: Context<AppEnv>, kind: BodyKind): ConnectionFacts | null {
+  const facts = parseConnectionFacts(
+    {
+      clientIp: c.req.header(FACT_HEADERS.clientIp),
+      helo: c.req.header(FACT_HEADERS.helo),
+      mailFrom: c.req.header(FACT_HEADERS.mailFrom),
+    },
+    FACT_HEADERS,
+  )
+  if (facts && kind !== 'message') {
+    throw new ClickgateError(
+      'bad_request',
+      'connection facts need a whole message (message/rfc822)',
+    )
+  }
+  return facts
+}
+
 async function rewrite(
   deps: AppDeps,
   kind: BodyKind,
   bytes: Uint8Array,
   charset: string,
   context: LinkContext,
+  facts: ConnectionFacts | null,
 ): Promise<{ output: Uint8Array; summary: RewriteSummary }> {
-  if (kind === 'message') return deps.rewriter.rewriteMessage(bytes, context)
+  if (kind === 'message') return deps.mail.process(bytes, context, facts)
 
   const text = decodeBody(bytes, charset)
   const result =
@@ -87,12 +120,17 @@ function decodeBody(bytes: Uint8Array, charset: string): string {
   }
 }
 
+/** The counts, and when authentication ran, its source, DMARC result and message findings. */
 function counts(summary: RewriteSummary) {
+  const auth = summary.auth && summary.auth.source !== 'off' ? summary.auth : null
   return {
     found: summary.found,
     rewritten: summary.rewritten,
     skipped: summary.skipped.length,
     flagged: summary.flagged.length,
+    ...(auth
+      ? { auth: auth.source, dmarc: auth.dmarc ?? null, findings: summary.findings.length }
+      : {}),
   }
 }
 

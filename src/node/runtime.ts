@@ -6,6 +6,8 @@ import type { Logger } from '../core/log.js'
 import { type Services, createServices } from '../core/services.js'
 import { SqlStore } from '../core/sql-store.js'
 import type { RuntimeHooks } from '../http/env.js'
+import { zoneResolver } from './dns-zone.js'
+import { createNodeMailAuth } from './mail-auth.js'
 import { migrationsDir } from './paths.js'
 import { type NodeSandbox, type NodeSandboxOptions, createNodeSandbox } from './sandbox/wiring.js'
 import type { NodeSettings } from './settings.js'
@@ -33,7 +35,14 @@ export function openRuntime(
       })
     : null
   const extras = sandbox ? { scanQueue: sandbox.queue } : {}
-  return { services: createServices(settings.config, store, extras), db, sandbox }
+  const { seal, sign, testZone } = settings.mailAuth
+  const mailAuth = createNodeMailAuth({
+    authservId: settings.config.auth.authservId,
+    seal,
+    sign,
+    resolver: testZone ? zoneResolver(testZone) : undefined,
+  })
+  return { services: createServices(settings.config, store, { ...extras, mailAuth }), db, sandbox }
 }
 
 /** Starts working scan jobs, with the gate the services built from their signals. */

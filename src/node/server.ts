@@ -2,6 +2,7 @@
 
 import { serve } from '@hono/node-server'
 
+import { authStartupNotice } from '../core/auth/startup.js'
 import { jsonLogger, type Logger } from '../core/log.js'
 import type { ScanReport } from '../core/sandbox/types.js'
 import { createApp } from '../http/app.js'
@@ -44,6 +45,18 @@ export function startServer(settings: NodeSettings, logger: Logger = stdoutLogge
       db: settings.dbPath,
       note: 'development key ring and API tokens are in secretsFile',
     })
+  }
+
+  const notice = authStartupNotice({
+    config: settings.config.auth,
+    capabilities: runtime.services.capabilities,
+    sealing: settings.mailAuth.seal !== null,
+    signing: settings.mailAuth.sign !== null,
+    env: process.env,
+  })
+  logger(notice.level, notice.event, notice.fields)
+  if (settings.mailAuth.testZone) {
+    logger('warn', 'auth.test_dns_zone', { note: 'DNS answers come from CLICKGATE_TEST_DNS_ZONE' })
   }
 
   const prune = () => pruneClicks(runtime.services, logger)

@@ -11,6 +11,7 @@ import { toBase64Url } from '../core/bytes.js'
 import { type AppConfig, type Env, configFromEnv, parseBaseUrl } from '../core/config.js'
 import { generateKeyEntry } from '../core/tokens.js'
 import { type TestAllowance, createTestAllowance } from './sandbox/connector.js'
+import { type MailAuthSettings, mailAuthSettingsFromEnv } from './mail-auth-settings.js'
 
 export const DEFAULT_PORT = 8787
 
@@ -26,6 +27,8 @@ export interface NodeSettings {
    * CLICKGATE_SANDBOX_TEST_ALLOW. Refused under NODE_ENV=production.
    */
   sandboxTestAllowance: TestAllowance | null
+  /** ARC sealing and DKIM signing keys (Node only). */
+  mailAuth: MailAuthSettings
 }
 
 interface DevSecrets {
@@ -59,6 +62,7 @@ export function loadSettings(env: Env, cwd = process.cwd()): NodeSettings {
     host: env.CLICKGATE_HOST?.trim() || (production ? '0.0.0.0' : '127.0.0.1'),
     devData: devSecrets ? { dir: dataDir, secretsFile: join(dataDir, 'dev-secrets.json') } : null,
     sandboxTestAllowance: testAllowance(env),
+    mailAuth: mailAuthSettingsFromEnv(env),
   }
 }
 
