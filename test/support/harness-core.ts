@@ -8,7 +8,7 @@
 import { type Capabilities, NODE_CAPABILITIES } from '../../src/core/capabilities.js'
 import { type AppConfig, configFromEnv } from '../../src/core/config.js'
 import type { LogLevel } from '../../src/core/log.js'
-import { createServices } from '../../src/core/services.js'
+import { type ServiceOptions, createServices } from '../../src/core/services.js'
 import type { SqlDatabase } from '../../src/core/sql.js'
 import { SqlStore } from '../../src/core/sql-store.js'
 import { generateKeyEntry } from '../../src/core/tokens.js'
@@ -57,11 +57,16 @@ export function harnessOver(
   db: SqlDatabase,
   config: AppConfig = testConfig(),
   capabilities: Capabilities = NODE_CAPABILITIES,
+  runtime: Pick<ServiceOptions, 'mailAuth'> = {},
 ): Harness {
   const clock = { now: T0 }
   const logs: LogEntry[] = []
   const pending: Promise<void>[] = []
-  const services = createServices(config, new SqlStore(db), { now: () => clock.now, capabilities })
+  const services = createServices(config, new SqlStore(db), {
+    now: () => clock.now,
+    capabilities,
+    ...runtime,
+  })
 
   const deps: AppDeps = {
     ...services,
