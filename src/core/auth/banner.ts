@@ -124,7 +124,7 @@ export function insertTextBanner(text: string, banner: Banner, leaf: TextLeaf): 
   const lines = [
     ...wrap(`*** ${banner.headline} ***`),
     ...banner.details.flatMap(wrap),
-    '='.repeat(24),
+    '_'.repeat(24),
     '',
   ]
   const encoded = encodeText(lines.join(eol) + eol, leaf)
