@@ -10,14 +10,19 @@ import { readFileSync } from 'node:fs'
 
 import type { Env } from '../core/config.js'
 import { type Zone, loadZoneFile } from './dns-zone.js'
-import type { SigningKey } from './mail-auth.js'
+import { DEFAULT_AUTH_TIMEOUT_MS, type SigningKey } from './mail-auth.js'
 
 export interface MailAuthSettings {
   seal: SigningKey | null
   sign: SigningKey | null
   /** Test-only replacement for DNS; refused with NODE_ENV=production. */
   testZone: Zone | null
+  /** Time limit for one message's DNS lookups. */
+  timeoutMs: number
 }
+
+/** Longest time limit accepted: past two minutes a relay has given up on us anyway. */
+const MAX_AUTH_TIMEOUT_MS = 120_000
 
 /** RFC 8301 section 3.2: signers must use RSA keys of at least 1024 bits, and should use 2048. */
 const MIN_RSA_BITS = 1024
@@ -32,7 +37,20 @@ export function mailAuthSettingsFromEnv(env: Env): MailAuthSettings {
     seal: signingKey(env, 'ARC'),
     sign: signingKey(env, 'DKIM'),
     testZone: testZone(env),
+    timeoutMs: timeout(env),
   }
+}
+
+function timeout(env: Env): number {
+  const raw = env.CLICKGATE_AUTH_TIMEOUT_MS?.trim()
+  if (!raw) return DEFAULT_AUTH_TIMEOUT_MS
+  const value = Number(raw)
+  if (!Number.isSafeInteger(value) || value <= 0 || value > MAX_AUTH_TIMEOUT_MS) {
+    throw new TypeError(
+      `CLICKGATE_AUTH_TIMEOUT_MS must be a whole number of milliseconds from 1 to ${MAX_AUTH_TIMEOUT_MS}, got "${raw}"`,
+    )
+  }
+  return value
 }
 
 /** `CLICKGATE_<KIND>_DOMAIN`, `_SELECTOR` and `_KEY_FILE`: all three, or none. */

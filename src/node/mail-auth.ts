@@ -5,7 +5,9 @@
  * on first use, so CLI commands that never authenticate do not pay for it.
  */
 
-import type { ARCData, ARCResult, ARCSealOptions, AuthenticateResult } from 'mailauth'
+import { promises as dns } from 'node:dns'
+
+import type { ARCData, ARCResult, ARCSealOptions, AuthenticateResult, DNSResolver } from 'mailauth'
 
 import { parseAuthResults } from '../core/auth/auth-results.js'
 import { asciiDomain, domainOf } from '../core/auth/header-block.js'
@@ -34,7 +36,47 @@ export interface NodeMailAuthOptions {
   sign?: SigningKey | null
   /** Replaces DNS (tests, and the test-only zone file); real DNS when absent. */
   resolver?: ZoneResolver
+  /** Time limit for one message's DNS lookups; default DEFAULT_AUTH_TIMEOUT_MS. */
+  timeoutMs?: number
   now?: () => number
+}
+
+/**
+ * How long one message's DNS lookups may take together. SPF alone may make
+ * ten (RFC 7208 section 4.6.4); a slow or silent name server must not hold a
+ * rewrite request: past the limit every lookup fails as a temporary error,
+ * which the results report as `temperror`.
+ */
+export const DEFAULT_AUTH_TIMEOUT_MS = 10_000
+
+/**
+ * The system resolver. Narrow cast at the I/O boundary: mailauth reads the
+ * answers as node:dns returns them (MX answers are objects), while its
+ * typings only name the TXT shapes.
+ */
+const systemResolver = ((name: string, type: string) => dns.resolve(name, type)) as DNSResolver
+
+/** A resolver that gives up once `timeoutMs` have passed since it was made. */
+export function deadlineResolver(base: DNSResolver, timeoutMs: number): DNSResolver {
+  const deadline = Date.now() + timeoutMs
+  return async function resolve(name, type) {
+    const left = deadline - Date.now()
+    if (left <= 0) throw timeoutError(name)
+
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const expiry = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(timeoutError(name)), left)
+    })
+    try {
+      return await Promise.race([base(name, type), expiry])
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+}
+
+function timeoutError(name: string): Error {
+  return Object.assign(new Error(`DNS lookup of ${name} timed out`), { code: 'ETIMEOUT' })
 }
 
 /** mailauth, loaded once on first use. */
@@ -48,11 +90,13 @@ function mailauth(): Promise<typeof import('mailauth')> {
 const MIN_KEY_BITS = 1024
 
 export function createNodeMailAuth(options: NodeMailAuthOptions): MailAuthenticator {
-  const { resolver } = options
+  const base: DNSResolver = options.resolver ?? systemResolver
+  const timeoutMs = options.timeoutMs ?? DEFAULT_AUTH_TIMEOUT_MS
   const now = options.now ?? (() => Date.now())
 
   async function verify(message: Uint8Array, facts: ConnectionFacts): Promise<VerifiedAuth> {
     const { authenticate } = await mailauth()
+    const resolver = deadlineResolver(base, timeoutMs)
     const result = await authenticate(Buffer.from(message), {
       ip: facts.clientIp,
       helo: facts.helo ?? undefined,
@@ -67,6 +111,7 @@ export function createNodeMailAuth(options: NodeMailAuthOptions): MailAuthentica
 
   async function verifyArc(message: Uint8Array): Promise<ArcOutcome> {
     const { arc, dkimVerify } = await mailauth()
+    const resolver = deadlineResolver(base, timeoutMs)
     const dkim = await dkimVerify(Buffer.from(message), { resolver, minBitLength: MIN_KEY_BITS })
     // Narrow cast at the library boundary: dkimVerify's `arc` is exactly what `arc()` takes
     // (mailauth's own authenticate() passes it through); the typings name two shapes for it.

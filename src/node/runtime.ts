@@ -35,12 +35,13 @@ export function openRuntime(
       })
     : null
   const extras = sandbox ? { scanQueue: sandbox.queue } : {}
-  const { seal, sign, testZone } = settings.mailAuth
+  const { seal, sign, testZone, timeoutMs } = settings.mailAuth
   const mailAuth = createNodeMailAuth({
     authservId: settings.config.auth.authservId,
     seal,
     sign,
     resolver: testZone ? zoneResolver(testZone) : undefined,
+    timeoutMs,
   })
   return { services: createServices(settings.config, store, { ...extras, mailAuth }), db, sandbox }
 }

@@ -7,7 +7,12 @@
 import { describe, expect, it } from 'vitest'
 
 import { formatAuthResults, parseAuthResults } from '../../src/core/auth/auth-results.js'
-import { fromDomains, readHeaderBlock } from '../../src/core/auth/header-block.js'
+import {
+  fromDomains,
+  readHeaderBlock,
+  readMessageHeader,
+} from '../../src/core/auth/header-block.js'
+import { binaryToBytes } from '../../src/core/bytes.js'
 
 describe('parseAuthResults', () => {
   it('reads the RFC 8601 appendix B examples', () => {
@@ -157,6 +162,19 @@ describe('the From field', () => {
   it('reports an address without a usable domain as empty, and no From as none', () => {
     expect(domains('From: undisclosed')).toEqual([''])
     expect(domains('Sender: a@b.example')).toEqual([])
+  })
+
+  it('reads only the header of a message given as bytes', () => {
+    const crlf = readMessageHeader(
+      binaryToBytes('From: a@x.example\r\n\r\nFrom: b@body.example\r\n'),
+    )
+    const lf = readMessageHeader(binaryToBytes('From: a@x.example\nX: 1\n\nFrom: b@body.example\n'))
+    const none = readMessageHeader(binaryToBytes('\r\nFrom: b@body.example\r\n'))
+
+    expect(fromDomains(crlf)).toEqual(['x.example'])
+    expect(lf.fields.map((f) => f.name)).toEqual(['from', 'x'])
+    expect(lf.lineEnding).toBe('\n')
+    expect(none.fields).toEqual([])
   })
 
   it('stops at the end of the header block', () => {

@@ -9,7 +9,14 @@ import { describe, expect, it } from 'vitest'
 
 import { binaryToBytes, bytesToBinary } from '../../src/core/bytes.js'
 import { verifyToken } from '../../src/core/tokens.js'
-import { ADMIN_TOKEN, REWRITE_TOKEN, bearer, testConfig } from '../support/harness.js'
+import { createNodeMailAuth } from '../../src/node/mail-auth.js'
+import {
+  ADMIN_TOKEN,
+  REWRITE_TOKEN,
+  bearer,
+  createHarness,
+  testConfig,
+} from '../support/harness.js'
 import { signedLinks } from '../support/links.js'
 import { IP, KEYS, authHarness, mail, resolver, signed } from '../support/mail-world.js'
 
@@ -219,6 +226,33 @@ describe('authenticating with connection facts', () => {
           'The message claims to come from PayPal (paypal.com), but it could not be authenticated as coming from PayPal.',
       },
     ])
+  })
+})
+
+describe('the DNS time limit', () => {
+  it('gives up on a name server that never answers, and reports temporary errors', async () => {
+    const silent = () => new Promise<never>(() => {})
+    const mailAuth = createNodeMailAuth({
+      authservId: 'go.clickgate.example',
+      resolver: silent,
+      timeoutMs: 20,
+    })
+    const h = createHarness(testConfig(), { mailAuth })
+
+    const { output, summary } = await h.deps.mail.process(
+      binaryToBytes(SPOOFED_MAIL),
+      {},
+      {
+        clientIp: IP.attacker,
+        helo: null,
+        mailFrom: 'bounce@evil.example',
+      },
+    )
+    const header = ourResults(bytesToBinary(output))
+
+    expect(header).toContain('spf=temperror')
+    expect(header).toContain('dmarc=temperror')
+    expect(summary.findings.map((f) => f.reason)).toEqual(['brand_not_authenticated'])
   })
 })
 

@@ -7,7 +7,7 @@
 
 import { addressParser } from 'postal-mime'
 
-import { binaryToBytes } from '../bytes.js'
+import { binaryToBytes, bytesToBinary } from '../bytes.js'
 
 export interface HeaderField {
   /** Lower-case field name. */
@@ -27,6 +27,26 @@ export interface HeaderBlock {
  * of millions of one-byte lines must not turn into millions of objects.
  */
 export const MAX_HEADER_FIELDS = 2_000
+
+/**
+ * Most header bytes read. RFC 5322 sets no limit, but real header blocks are
+ * a few KiB; this keeps a message that is all header from being read twice.
+ */
+export const MAX_HEADER_BYTES = 1024 * 1024
+
+/** The header block of a message: only its first bytes are looked at. */
+export function readMessageHeader(message: Uint8Array): HeaderBlock {
+  const head = message.subarray(0, MAX_HEADER_BYTES)
+  let end = head.length
+  for (let i = head.indexOf(0x0a); i >= 0; i = head.indexOf(0x0a, i + 1)) {
+    const next = head[i + 1] === 0x0d ? i + 2 : i + 1
+    if (head[next] === 0x0a || i === 0) {
+      end = i
+      break
+    }
+  }
+  return readHeaderBlock(bytesToBinary(head.subarray(0, end + 1)))
+}
 
 /** Reads the header block of a message held as a binary string. */
 export function readHeaderBlock(source: string): HeaderBlock {

@@ -16,7 +16,7 @@ import type { RewriteResult, RewriteSummary, Rewriter } from '../rewrite/rewrite
 import { formatAuthResults } from './auth-results.js'
 import { bannerDecorator, bannerFor } from './banner.js'
 import type { AuthConfig } from './config.js'
-import { type HeaderBlock, fieldValues, readHeaderBlock } from './header-block.js'
+import { type HeaderBlock, fieldValues, readMessageHeader } from './header-block.js'
 import { relayAuth, statementsOf, verifiedAuth } from './outcome.js'
 import { arcOverride, authFindings } from './policy.js'
 import { relayResults } from './relay.js'
@@ -66,7 +66,7 @@ export function createMessagePipeline(options: MessagePipelineOptions): MessageP
     facts: ConnectionFacts | null = null,
   ) {
     const notes: string[] = []
-    const block = readHeaderBlock(bytesToBinary(input))
+    const block = readMessageHeader(input)
     const auth = await authenticate(input, block, facts, notes)
     if (auth === null) return finish(await options.rewriter.rewriteMessage(input, context), notes)
 

@@ -7,7 +7,7 @@ import type { Capabilities } from '../capabilities.js'
 import type { LogLevel } from '../log.js'
 import type { AuthConfig } from './config.js'
 
-/** Settings only the Node runtime can use (keys for ARC sealing and DKIM signing). */
+/** Settings only the Node runtime can use (keys for ARC sealing and DKIM signing, the DNS limit). */
 export const NODE_ONLY_AUTH_SETTINGS = [
   'CLICKGATE_ARC_DOMAIN',
   'CLICKGATE_ARC_SELECTOR',
@@ -15,6 +15,7 @@ export const NODE_ONLY_AUTH_SETTINGS = [
   'CLICKGATE_DKIM_DOMAIN',
   'CLICKGATE_DKIM_SELECTOR',
   'CLICKGATE_DKIM_KEY_FILE',
+  'CLICKGATE_AUTH_TIMEOUT_MS',
 ] as const
 
 export interface StartupNotice {
