@@ -198,20 +198,20 @@ describe('connection facts against the real server', () => {
 })
 
 describe('clickgate rewrite with connection facts', () => {
-  function cli(args: string[], input: string, env: Record<string, string> = {}) {
+  const cwd = mkdtempSync(join(tmpdir(), 'clickgate-cli-auth-'))
+  afterAll(() => rmSync(cwd, { recursive: true, force: true }))
+
+  function cli(args: string[], input = '') {
     requireBuild()
-    const cwd = mkdtempSync(join(tmpdir(), 'clickgate-cli-auth-'))
-    const result = spawnSync(process.execPath, [CLI, 'rewrite', ...args], {
+    return spawnSync(process.execPath, [CLI, ...args], {
       cwd,
       input,
-      env: { PATH: process.env.PATH ?? '', ...SECRETS, ...env },
+      env: { PATH: process.env.PATH ?? '', ...SECRETS, CLICKGATE_TEST_DNS_ZONE: zoneFile },
       encoding: 'latin1',
     })
-    rmSync(cwd, { recursive: true, force: true })
-    return result
   }
 
-  it('authenticates from --client-ip, --helo and --mail-from', () => {
+  it('authenticates from --client-ip, --helo and --mail-from, and decode shows the record', () => {
     const spoof = mail(
       ['From: Microsoft <security@microsoft.com>', 'To: a@contoso.example', 'Subject: x'],
       'https://a.example/\n',
@@ -219,6 +219,7 @@ describe('clickgate rewrite with connection facts', () => {
 
     const result = cli(
       [
+        'rewrite',
         '--client-ip',
         IP.attacker,
         '--helo',
@@ -227,15 +228,13 @@ describe('clickgate rewrite with connection facts', () => {
         'bounce@evil.example',
       ],
       spoof,
-      {
-        CLICKGATE_TEST_DNS_ZONE: zoneFile,
-        CLICKGATE_DB: ':memory:',
-      },
     )
     const summary = JSON.parse(result.stderr) as {
       findings: { reason: string }[]
       auth: { source: string }
     }
+    const link = /http:\/\/localhost:8787\/r\/[A-Za-z0-9_-]+/.exec(result.stdout)?.[0] ?? ''
+    const decoded = JSON.parse(cli(['decode', link]).stdout) as { auth: Record<string, unknown> }
 
     expect(result.status).toBe(0)
     expect(result.stdout).toMatch(
@@ -243,11 +242,19 @@ describe('clickgate rewrite with connection facts', () => {
     )
     expect(summary.auth.source).toBe('verified')
     expect(summary.findings.map((f) => f.reason)).toEqual(['dmarc_fail'])
+    expect(decoded.auth).toMatchObject({
+      source: 'verified',
+      fromDomains: ['microsoft.com'],
+      dmarc: { result: 'fail', domain: 'microsoft.com' },
+    })
   })
 
   it('refuses a bad address with a usage error, and facts with a bare body', () => {
-    const bad = cli(['--client-ip', 'not-an-ip'], 'x')
-    const bare = cli(['--html', '--client-ip', IP.shop], '<a href="https://a.example/">a</a>')
+    const bad = cli(['rewrite', '--client-ip', 'not-an-ip'], 'x')
+    const bare = cli(
+      ['rewrite', '--html', '--client-ip', IP.shop],
+      '<a href="https://a.example/">a</a>',
+    )
 
     expect(bad.status).toBe(1)
     expect(bad.stderr).toContain('--client-ip "not-an-ip" is not an IP address')

@@ -229,6 +229,25 @@ describe('authenticating with connection facts', () => {
   })
 })
 
+describe('a reused Message-ID', () => {
+  it("a later passing message with the same Message-ID cannot clear a spoofed one's warning", async () => {
+    const h = authHarness()
+    const spoofed = await rewriteApi(h, SPOOFED_MAIL, { 'Clickgate-Client-Ip': IP.attacker })
+    const reuse = SHOP_MAIL.replace('<order-1@shop.example>', '<spoof-1@evil.example>')
+
+    const genuine = await rewriteApi(h, await signed(reuse, 'shop.example', 's1', KEYS.shop), {
+      'Clickgate-Client-Ip': IP.shop,
+      'Clickgate-Mail-From': 'bounce@shop.example',
+    })
+    const [spoofedLink] = signedLinks(spoofed.message, h.deps)
+    const [genuineLink] = signedLinks(genuine.message, h.deps)
+
+    expect(genuine.summary.findings).toEqual([])
+    expect(await messageRefOf(h, genuineLink)).toBe(await messageRefOf(h, spoofedLink))
+    expect((await click(h, spoofedLink)).status).toBe(200)
+  })
+})
+
 describe('the DNS time limit', () => {
   it('gives up on a name server that never answers, and reports temporary errors', async () => {
     const silent = () => new Promise<never>(() => {})
