@@ -123,6 +123,8 @@ export function createNodeMailAuth(options: NodeMailAuthOptions): MailAuthentica
     const key = options.seal
     if (!key) return null
 
+    // signTime is always given: without it mailauth reads the clock once to sign and again to
+    // write the header, and across a second boundary it writes a t= it did not sign.
     const sealOptions: ARCSealOptions & SealRequest = {
       signingDomain: key.domain,
       selector: key.selector,

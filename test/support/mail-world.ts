@@ -92,6 +92,14 @@ export function mail(headers: string[], body: string, eol = '\r\n'): string {
   return headers.join(eol) + eol + eol + body.replace(/\r?\n/g, eol)
 }
 
+/**
+ * mailauth stamps `t=` from the clock each time it formats a signature
+ * unless it is given `signTime`, and it formats twice (to sign, then to
+ * write): across a second boundary the written header is not the signed
+ * one. Every signature here therefore gets one fixed time.
+ */
+const SIGN_TIME = new Date('2026-12-03T09:00:00Z')
+
 /** DKIM-signs a message as its author's domain would (relaxed/relaxed, rsa-sha256). */
 export async function signed(message: string, domain: string, selector: string, key: KeyPair) {
   const result = await dkimSign(message, {
@@ -99,6 +107,7 @@ export async function signed(message: string, domain: string, selector: string, 
     selector,
     privateKey: key.privateKey,
     signatureData: [{ signingDomain: domain, selector, privateKey: key.privateKey }],
+    signTime: SIGN_TIME,
   })
   if (result.errors.length > 0) throw result.errors[0]
   return result.signatures + message
@@ -126,6 +135,7 @@ export async function forwardedByList(message: string, from: { ip: string; mailF
     signingDomain: 'lists.example',
     selector: 'arc',
     privateKey: KEYS.lists.privateKey,
+    signTime: SIGN_TIME,
     // Not in mailauth's typings, but what sealMessage reads (see createSeal).
     ...{ cv: arc.status.result, authResults: arc.authResults },
   })

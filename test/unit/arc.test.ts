@@ -4,7 +4,7 @@
  * by a downstream receiver, and outbound DKIM signing.
  */
 
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 
 import { binaryToBytes, bytesToBinary } from '../../src/core/bytes.js'
 import { testConfig } from '../support/harness.js'
@@ -176,6 +176,34 @@ describe('our seal on a direct message', () => {
 })
 
 describe('outbound DKIM signing', () => {
+  afterEach(() => {
+    vi.restoreAllMocks()
+  })
+
+  it('stamps each signature once, so a clock that moves while signing cannot break it', async () => {
+    const h = authHarness(testConfig(), { seal: true, sign: true })
+    let clock = Date.parse('2026-12-03T12:00:00.400Z')
+    // mailauth reads the clock again when it writes a header it signed; each read is 0.7 s later.
+    vi.spyOn(Date, 'now').mockImplementation(() => (clock += 700))
+
+    const { output } = await h.deps.mail.process(binaryToBytes(SHOP_MAIL))
+    const sealed = await h.deps.mail.process(
+      binaryToBytes(SHOP_MAIL),
+      {},
+      {
+        clientIp: IP.shop,
+        helo: null,
+        mailFrom: 'bounce@shop.example',
+      },
+    )
+    vi.restoreAllMocks()
+    const signedOnly = await downstream(output, FROM_US)
+    const both = await downstream(sealed.output, FROM_US)
+
+    expect(signedOnly.dkim.results.map((r) => r.status.result)).toEqual(['pass'])
+    expect(both.arc).toMatchObject({ status: { result: 'pass' } })
+  })
+
   it('signs after rewriting, under the seal, and the signature verifies downstream', async () => {
     const h = authHarness(testConfig(), { seal: true, sign: true })
     const input = await signed(SHOP_MAIL, 'shop.example', 's1', KEYS.shop)
