@@ -10,7 +10,7 @@ import { authStartupNotice } from '../../src/core/auth/startup.js'
 import { binaryToBytes, bytesToBinary } from '../../src/core/bytes.js'
 import { createHarness, testConfig } from '../support/harness.js'
 import { signedLinks } from '../support/links.js'
-import { authHarness, mail } from '../support/mail-world.js'
+import { authHarness, downstream, mail } from '../support/mail-world.js'
 
 const RELAY = { CLICKGATE_AUTH_TRUSTED_RELAY: 'mx.corp.example' }
 
@@ -126,6 +126,22 @@ describe('a trusted relay', () => {
     const { summary } = await run(relayed([], 'news@shop.example'))
 
     expect(summary.findings).toEqual([])
+  })
+
+  it('has its message sealed after rewriting, with the chain checked here', async () => {
+    const h = authHarness(testConfig(RELAY), { seal: true })
+
+    const { output, summary } = await h.deps.mail.process(binaryToBytes(relayed([PASS])))
+    const text = bytesToBinary(output)
+    const next = await downstream(output, {
+      ip: '198.51.100.25',
+      mailFrom: 'relay@go.clickgate.example',
+    })
+
+    expect(summary.auth).toMatchObject({ source: 'relay', arc: 'none', sealed: true })
+    expect(text).toMatch(/^ARC-Seal: i=1; a=rsa-sha256; t=\d+; cv=none;/)
+    expect(text).toContain('\tarc=none\r\n')
+    expect(next.arc).toMatchObject({ status: { result: 'pass' } })
   })
 
   it('is not consulted when the caller hands in connection facts', async () => {

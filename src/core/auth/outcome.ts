@@ -94,7 +94,8 @@ export function statementsOf(auth: MessageAuth, facts: ConnectionFacts | null): 
   }
 
   if (auth.dmarc) out.push(dmarcStatement(auth, via))
-  if (auth.arc) out.push({ method: 'arc', result: auth.arc.result, comment: via })
+  const arcVia = auth.notes.includes('arc_verified_here') ? undefined : via
+  if (auth.arc) out.push({ method: 'arc', result: auth.arc.result, comment: arcVia })
   return out
 }
 

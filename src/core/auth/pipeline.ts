@@ -68,7 +68,13 @@ export function createMessagePipeline(options: MessagePipelineOptions): MessageP
     const notes: string[] = []
     const block = readMessageHeader(input)
     const auth = await authenticate(input, block, facts, notes)
-    if (auth === null) return finish(await options.rewriter.rewriteMessage(input, context), notes)
+    if (auth === null) {
+      const rewritten = await options.rewriter.rewriteMessage(input, context)
+      // Nothing to add: the rewriter's bytes go out as they are.
+      if (!mailAuth?.signing)
+        return { ...rewritten, summary: { ...rewritten.summary, auth: off(notes) } }
+      return finish(rewritten, notes)
+    }
 
     auth.arcOverride = arcOverride(auth, config.trustedArcSealers)
     const policy = { brands: options.brands, trustedArcSealers: config.trustedArcSealers }
@@ -105,7 +111,10 @@ export function createMessagePipeline(options: MessagePipelineOptions): MessageP
 
     const auth = relayAuth(relayResults(block, config.trustedRelays), block, now)
     // The relay cannot tell us whether the chain as it reaches us will still verify.
-    if (mailAuth?.sealing) auth.arc = await mailAuth.verifyArc(input)
+    if (mailAuth?.sealing) {
+      auth.arc = await mailAuth.verifyArc(input)
+      auth.notes.push('arc_verified_here')
+    }
     return auth
   }
 
@@ -183,6 +192,10 @@ export function createMessagePipeline(options: MessagePipelineOptions): MessageP
   }
 
   return { process }
+}
+
+function off(notes: string[]): AuthSummary {
+  return { source: 'off', sealed: false, signed: false, banner: [], notes }
 }
 
 /**
