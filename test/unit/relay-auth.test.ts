@@ -144,6 +144,16 @@ describe('a trusted relay', () => {
     expect(next.arc).toMatchObject({ status: { result: 'pass' } })
   })
 
+  it('leaves a bare body sent as a message untouched: it has no sender to authenticate', async () => {
+    const body = '<p>Hello <a href="https://a.example/">there</a></p>\n'
+
+    const { summary, text } = await run(body)
+
+    expect(text).toBe(body)
+    expect(summary.flagged).toContainEqual({ part: '', reason: 'not_a_message' })
+    expect(summary.auth).toMatchObject({ source: 'off', sealed: false, signed: false })
+  })
+
   it('is not consulted when the caller hands in connection facts', async () => {
     const h = authHarness(testConfig(RELAY))
 

@@ -12,7 +12,12 @@
 import type { Brand } from '../brands.js'
 import { binaryToBytes, bytesToBinary } from '../bytes.js'
 import type { LinkContext } from '../linker.js'
-import type { RewriteResult, RewriteSummary, Rewriter } from '../rewrite/rewriter.js'
+import {
+  type RewriteResult,
+  type RewriteSummary,
+  type Rewriter,
+  notAMessage,
+} from '../rewrite/rewriter.js'
 import { formatAuthResults } from './auth-results.js'
 import { bannerDecorator, bannerFor } from './banner.js'
 import type { AuthConfig } from './config.js'
@@ -67,12 +72,15 @@ export function createMessagePipeline(options: MessagePipelineOptions): MessageP
   ) {
     const notes: string[] = []
     const block = readMessageHeader(input)
-    const auth = await authenticate(input, block, facts, notes)
+    // A bare body is passed through by the rewriter; it has no sender to authenticate.
+    const message = notAMessage(input).length === 0
+    const auth = message ? await authenticate(input, block, facts, notes) : null
     if (auth === null) {
       const rewritten = await options.rewriter.rewriteMessage(input, context)
       // Nothing to add: the rewriter's bytes go out as they are.
-      if (!mailAuth?.signing)
+      if (!message || !mailAuth?.signing) {
         return { ...rewritten, summary: { ...rewritten.summary, auth: off(notes) } }
+      }
       return finish(rewritten, notes)
     }
 
