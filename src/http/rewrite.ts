@@ -11,6 +11,7 @@
 import type { Context } from 'hono'
 
 import { parseConnectionFacts } from '../core/auth/facts.js'
+import { requireFeature } from '../core/capabilities.js'
 import type { ConnectionFacts } from '../core/auth/types.js'
 import { bytesToBinary } from '../core/bytes.js'
 import { ClickgateError } from '../core/errors.js'
@@ -31,6 +32,8 @@ export function rewriteHandler(deps: AppDeps) {
     const { kind, charset } = bodyKindOf(c.req.header('Content-Type'))
     const context = contextOf(c)
     const facts = factsOf(c, kind)
+    // Verifying them takes DKIM (Node only); elsewhere only a trusted relay's results count.
+    if (facts) requireFeature(deps.capabilities, 'dkim')
     const bytes = new Uint8Array(await c.req.arrayBuffer())
 
     const result = await rewrite(deps, kind, bytes, charset, context, facts)

@@ -7,6 +7,7 @@
 
 import type { Hono } from 'hono'
 
+import { authStartupNotice } from '../core/auth/startup.js'
 import { WORKERS_CAPABILITIES } from '../core/capabilities.js'
 import { configFromEnv } from '../core/config.js'
 import { InlineJobQueue, type JobQueue } from '../core/jobs.js'
@@ -63,6 +64,14 @@ function buildRuntime(env: WorkerEnv, logger: Logger): WorkerRuntime {
 
   const hooks = { ...workerHooks(logger), rateLimitBinding: env.REWRITE_LIMITER, jobQueue: queue }
   const app = createApp({ ...services, ...hooks })
+
+  // Once per isolate: which sender authentication runs here, and which settings cannot.
+  const notice = authStartupNotice({
+    config: config.auth,
+    capabilities: services.capabilities,
+    env: vars,
+  })
+  logger(notice.level, notice.event, notice.fields)
   return { services, app, queue, logger }
 }
 

@@ -7,12 +7,18 @@
 import { describe, expect, it } from 'vitest'
 
 import { authStartupNotice } from '../../src/core/auth/startup.js'
+import { WORKERS_CAPABILITIES } from '../../src/core/capabilities.js'
 import { binaryToBytes, bytesToBinary } from '../../src/core/bytes.js'
 import { createHarness, testConfig } from '../support/harness.js'
 import { signedLinks } from '../support/links.js'
 import { authHarness, downstream, mail } from '../support/mail-world.js'
 
 const RELAY = { CLICKGATE_AUTH_TRUSTED_RELAY: 'mx.corp.example' }
+
+/** What the Worker entry builds: Workers capabilities and no mailauth. */
+function workersHarness(env: Record<string, string>) {
+  return createHarness(testConfig(env), {}, WORKERS_CAPABILITIES)
+}
 
 function relayed(results: string[], from = 'Microsoft <account-security-noreply@microsoft.com>') {
   return mail(
@@ -39,7 +45,7 @@ async function run(
   env: Record<string, string> = RELAY,
   runtime: 'node' | 'workers' = 'node',
 ) {
-  const h = runtime === 'node' ? authHarness(testConfig(env)) : createHarness(testConfig(env))
+  const h = runtime === 'node' ? authHarness(testConfig(env)) : workersHarness(env)
   const result = await h.deps.mail.process(binaryToBytes(input))
   return { h, ...result, text: bytesToBinary(result.output) }
 }
@@ -181,7 +187,7 @@ describe('a runtime without mailauth (Workers)', () => {
   })
 
   it('notes that connection facts could not be verified, and uses the relay instead', async () => {
-    const h = createHarness(testConfig(RELAY))
+    const h = workersHarness(RELAY)
 
     const { summary } = await h.deps.mail.process(
       binaryToBytes(relayed([FAIL])),
@@ -197,7 +203,7 @@ describe('a runtime without mailauth (Workers)', () => {
   })
 
   it('says at start-up that only the relay is honoured, and names settings it ignores', () => {
-    const h = createHarness(testConfig(RELAY))
+    const h = workersHarness(RELAY)
 
     const notice = authStartupNotice({
       config: h.deps.config.auth,
@@ -205,7 +211,6 @@ describe('a runtime without mailauth (Workers)', () => {
       env: { CLICKGATE_ARC_KEY_FILE: '/keys/arc.pem', CLICKGATE_DKIM_DOMAIN: '' },
     })
 
-    expect(h.deps.capabilities).toEqual({ mailAuth: false })
     expect(notice).toMatchObject({
       level: 'warn',
       event: 'auth.limited',
@@ -217,7 +222,24 @@ describe('a runtime without mailauth (Workers)', () => {
     })
   })
 
-  it('is told apart from Node by its capabilities', () => {
-    expect(authHarness().deps.capabilities).toEqual({ mailAuth: true })
+  it('says on Node that connection facts are verified, and whether it seals and signs', () => {
+    const h = authHarness(testConfig(RELAY))
+
+    const notice = authStartupNotice({
+      config: h.deps.config.auth,
+      capabilities: h.deps.capabilities,
+      sealing: true,
+      env: {},
+    })
+
+    expect(notice).toMatchObject({
+      level: 'info',
+      event: 'auth.ready',
+      fields: {
+        verification: 'connection facts (DKIM, SPF, DMARC, ARC)',
+        sealing: true,
+        signing: false,
+      },
+    })
   })
 })
