@@ -6,6 +6,7 @@
 
 import { type SandboxConfig, sandboxConfigFromEnv } from './sandbox/config.js'
 import { type AuthConfig, authConfigFromEnv } from './auth/config.js'
+import { type ProvidersConfig, providersFromEnv } from './providers/config.js'
 import { KeyRing, parseKeyList } from './tokens.js'
 import { type Bytes, fromBase64Url } from './bytes.js'
 
@@ -30,6 +31,8 @@ export interface AppConfig {
   sandbox: SandboxConfig
   /** Sender authentication: our authserv-id, trusted relays and sealers, the banner. */
   auth: AuthConfig
+  /** Reputation feeds and lookup APIs (all off unless enabled). */
+  providers: ProvidersConfig
 }
 
 /**
@@ -69,6 +72,7 @@ export function configFromEnv(env: Env, defaults: { port: number }): AppConfig {
     auth: authConfigFromEnv(env, baseUrl, {
       banner: booleanOf(env, 'CLICKGATE_AUTH_BANNER', true),
     }),
+    providers: providersFromEnv(env),
   }
 }
 

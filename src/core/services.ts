@@ -12,8 +12,10 @@ import type { AppConfig } from './config.js'
 import { type Hasher, createHasher } from './hashing.js'
 import { JobRegistry } from './jobs.js'
 import { createLinker } from './linker.js'
-import { type FeedSync, noFeedSync, registerMaintenanceJobs } from './maintenance.js'
+import { ClickgateError } from './errors.js'
+import { type FeedSync, registerMaintenanceJobs } from './maintenance.js'
 import { type Rewriter, createRewriter } from './rewrite/rewriter.js'
+import { ProviderSet } from './providers/provider-set.js'
 import { type ScanGate, scanGate } from './sandbox/job.js'
 import { sandboxSignal } from './sandbox/signal.js'
 import type { ScanQueue } from './sandbox/types.js'
@@ -32,6 +34,8 @@ export interface Services {
   mail: MessagePipeline
   /** In order; later issues add feeds, heuristics and sandbox results here. */
   signals: Signal[]
+  /** Reputation feeds and lookup APIs: their syncs and status. */
+  providers: ProviderSet
   now: () => number
   /** What this runtime can do; features it lacks answer `unavailable`. */
   capabilities: Capabilities
@@ -86,10 +90,29 @@ export function createServices(
     mailAuth,
     now,
   })
-  const signals = [rulesSignal(store), messageSignal(store), syntaxSignal()]
+  const providers = new ProviderSet(config.providers, {
+    feeds: store.feeds,
+    threatLists: store.threatLists,
+    now,
+    // Workers isolates are short-lived: a million-entry index would be rebuilt from D1 each time.
+    memoryIndex: capabilities.runtime === 'node',
+  })
+  const signals = [rulesSignal(store), messageSignal(store), ...providers.signals, syntaxSignal()]
   const jobs = registerMaintenanceJobs(new JobRegistry())
-  const base = { config, store, hasher, rewriter, mail, signals, now, capabilities, jobs }
-  if (!queue) return { ...base, syncFeeds: noFeedSync }
+  const syncFeeds = providerSync(providers, now)
+  const base = {
+    config,
+    store,
+    hasher,
+    rewriter,
+    mail,
+    signals,
+    providers,
+    now,
+    capabilities,
+    jobs,
+  }
+  if (!queue) return { ...base, syncFeeds }
 
   // Redirect hops and the scan gate use every signal that judges a URL by itself.
   const urlSignals = () => signals.filter((s) => s.name !== 'message' && s.name !== 'sandbox')
@@ -104,7 +127,32 @@ export function createServices(
       checkLimitMs: config.sandbox.checkLimitMs,
     }),
   )
-  return { ...base, syncFeeds: noFeedSync, scanGate: gate }
+  return { ...base, syncFeeds, scanGate: gate }
+}
+
+/**
+ * The scheduled refresh (Workers' Cron Trigger calls it through runScheduled):
+ * every due provider is synced; one failure does not stop the others, and is
+ * reported afterwards. The Node server refreshes in a worker thread instead.
+ */
+function providerSync(providers: ProviderSet, now: () => number): FeedSync {
+  return async function syncFeeds() {
+    const failed: string[] = []
+    let updated = 0
+    for (const name of await providers.due(now())) {
+      try {
+        await providers.sync(name)
+        updated++
+      } catch {
+        // Recorded in the feed's state (lastError); named in the error below.
+        failed.push(name)
+      }
+    }
+    if (failed.length > 0) {
+      throw new ClickgateError('unavailable', `feed sync failed: ${failed.join(', ')}`)
+    }
+    return { feeds: providers.syncable.length, updated }
+  }
 }
 
 /** Worth a scan: a web URL that a machine may open (never a one-time link). */

@@ -1,5 +1,7 @@
 import type { MessageAuth } from './auth/types.js'
 import { type ScanStore, SqlScanStore } from './scan-store.js'
+import { type FeedStore, SqlFeedStore } from './feeds/feed-store.js'
+import { SqlThreatListStore, type ThreatListStore } from './providers/threat-list-store.js'
 import type { SqlDatabase, SqlValue } from './sql.js'
 import type {
   ClickFilter,
@@ -65,9 +67,13 @@ WHERE excluded.findings IS NOT NULL OR (excluded.auth IS NOT NULL AND messages.a
 /** The one `Store` implementation, over any D1-shaped database. */
 export class SqlStore implements Store {
   readonly scans: ScanStore
+  readonly feeds: FeedStore
+  readonly threatLists: ThreatListStore
 
   constructor(private readonly db: SqlDatabase) {
     this.scans = new SqlScanStore(db)
+    this.feeds = new SqlFeedStore(db)
+    this.threatLists = new SqlThreatListStore(db)
   }
 
   async registerLinks(urls: readonly string[], now: number): Promise<Map<string, number>> {

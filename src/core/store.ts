@@ -7,6 +7,8 @@ import type { MessageAuth } from './auth/types.js'
  */
 
 import type { ScanStore } from './scan-store.js'
+import type { FeedStore } from './feeds/feed-store.js'
+import type { ThreatListStore } from './providers/threat-list-store.js'
 
 export type RuleAction = 'block' | 'allow'
 export type RuleType = 'domain' | 'host' | 'prefix' | 'url'
@@ -81,6 +83,11 @@ export interface StoreCounts {
 }
 
 export interface Store {
+  /** Reputation feed entries and sync state (see feeds/feed-store.ts). */
+  readonly feeds: FeedStore
+  /** Safe Browsing Update API hash-prefix lists (see providers/threat-list-store.ts). */
+  readonly threatLists: ThreatListStore
+
   /** Returns the id of every URL, inserting the ones not seen before. */
   registerLinks(urls: readonly string[], now: number): Promise<Map<string, number>>
   /**

@@ -129,6 +129,7 @@ function healthHandler(deps: AppDeps) {
       unavailable: unavailableFeatures(deps.capabilities),
       keyIds: deps.config.ring.ids,
       counts: await deps.store.counts(),
+      feeds: await deps.providers.status(deps.now()),
     })
   }
 }

@@ -1,4 +1,5 @@
-// punycode ships no types; we use one function of its ES module build.
+// punycode ships no types; we use two functions of its ES module build.
 declare module 'punycode/punycode.es6.js' {
   export function toUnicode(domain: string): string
+  export function toASCII(domain: string): string
 }

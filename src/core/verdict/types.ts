@@ -34,7 +34,11 @@ export interface ClickSubject {
 
 export interface Signal {
   readonly name: string
-  evaluate(subject: ClickSubject): Promise<Finding[]>
+  /**
+   * `abort` fires when the signal's time budget runs out (see budget.ts):
+   * network-backed signals pass it to fetch so a slow provider is let go.
+   */
+  evaluate(subject: ClickSubject, abort?: AbortSignal): Promise<Finding[]>
 }
 
 export interface Decision {

@@ -1,0 +1,188 @@
+/**
+ * One feed sync: download every source, and apply the difference to the
+ * store. Only new entries are written and only vanished ones deleted, so a
+ * refresh of a million-entry feed that changed by a thousand writes a
+ * thousand rows. Nothing is deleted until every source has been read in
+ * full: a failed or empty download leaves the previous data in place.
+ */
+
+import type { FeedDefinition, FeedSource } from './definitions.js'
+import type { FeedEntry, FeedStore } from './feed-store.js'
+import { type EndpointPolicy, ProviderError, fetchEndpoint } from './fetch.js'
+import { parseFeed } from './formats.js'
+import { HashBuffer, HashSet53 } from './hash-set.js'
+import { toFeedEntry } from './keys.js'
+import { decodedChunks } from './stream.js'
+
+export interface SyncProgress {
+  feed: string
+  /** 1-based number of the source being read, of `sources`. */
+  source: number
+  sources: number
+  receivedBytes: number
+  /** From Content-Length; null when the server did not say. */
+  totalBytes: number | null
+  entries: number
+}
+
+export interface SyncReport {
+  feed: string
+  entries: number
+  added: number
+  removed: number
+  /** Lines or records that were not a usable URL or host. */
+  skipped: number
+}
+
+export interface SyncDeps {
+  store: FeedStore
+  policyFor: (url: string) => EndpointPolicy
+  onProgress?: (progress: SyncProgress) => void
+  signal?: AbortSignal
+}
+
+/** Entries written per store call; each call is a few batches. */
+const INSERT_CHUNK = 5000
+/** Hashes read per page when the current set is not in memory. */
+const HASH_PAGE = 50_000
+/** Progress is reported every this many entries (and on every received chunk). */
+const PROGRESS_EVERY = 10_000
+
+/** Reads the feed's current hashes from the store, in order, a page at a time. */
+export async function loadHashSet(store: FeedStore, feed: string): Promise<HashSet53> {
+  const buffer = new HashBuffer()
+  let after = -1
+  for (;;) {
+    const page = await store.hashPage(feed, after, HASH_PAGE)
+    for (const hash of page) buffer.push(hash)
+    const last = page[page.length - 1]
+    if (page.length < HASH_PAGE || last === undefined) break
+    after = last
+  }
+  return HashSet53.fromSorted(buffer.take())
+}
+
+/**
+ * Syncs one feed against `current` (the set now stored) and returns the new
+ * set with a report. Throws a ProviderError when a source fails or is empty.
+ */
+export async function syncFeed(
+  definition: FeedDefinition,
+  current: HashSet53,
+  deps: SyncDeps,
+): Promise<{ set: HashSet53; report: SyncReport }> {
+  const seen = new Uint8Array(current.size)
+  const added = new HashBuffer()
+  const pending: FeedEntry[] = []
+  let skipped = 0
+  let entries = 0
+
+  for (const [index, source] of definition.sources.entries()) {
+    const progress = progressFor(definition, index, deps, () => entries)
+    let fromSource = 0
+
+    for await (const raw of readSource(source, deps, progress)) {
+      const entry = toFeedEntry(raw)
+      if (!entry) {
+        skipped++
+        continue
+      }
+      entries++
+      fromSource++
+
+      const at = current.indexOf(entry.hash)
+      if (at >= 0) seen[at] = 1
+      else {
+        added.push(entry.hash)
+        pending.push(entry)
+        if (pending.length >= INSERT_CHUNK)
+          await deps.store.insertEntries(definition.name, pending.splice(0))
+      }
+      if (entries % PROGRESS_EVERY === 0) progress.entries()
+    }
+
+    if (fromSource === 0) {
+      throw new ProviderError('empty_feed', `${definition.label}: a source gave no usable entries`)
+    }
+  }
+  await deps.store.insertEntries(definition.name, pending.splice(0))
+
+  const removed = collectRemoved(current, seen)
+  await deps.store.deleteEntries(definition.name, removed)
+
+  const set = mergeSet(current, seen, added)
+  const report = {
+    feed: definition.name,
+    entries: set.size,
+    added: set.size - (current.size - removed.length),
+    removed: removed.length,
+    skipped,
+  }
+  return { set, report }
+}
+
+async function* readSource(
+  source: FeedSource,
+  deps: SyncDeps,
+  progress: ReturnType<typeof progressFor>,
+) {
+  const response = await fetchEndpoint(
+    source.url,
+    { secretHeaders: source.secretHeaders, signal: deps.signal },
+    deps.policyFor(source.url),
+  )
+  const length = Number(response.headers.get('Content-Length'))
+  progress.start(Number.isFinite(length) && length > 0 ? length : null)
+
+  if (!response.body) throw new ProviderError('empty_feed', 'the provider sent no body')
+  yield* parseFeed(source.format, decodedChunks(response.body, progress.bytes))
+}
+
+function progressFor(
+  definition: FeedDefinition,
+  index: number,
+  deps: SyncDeps,
+  entries: () => number,
+) {
+  let totalBytes: number | null = null
+  let receivedBytes = 0
+  const report = () =>
+    deps.onProgress?.({
+      feed: definition.name,
+      source: index + 1,
+      sources: definition.sources.length,
+      receivedBytes,
+      totalBytes,
+      entries: entries(),
+    })
+
+  return {
+    start(total: number | null) {
+      totalBytes = total
+      report()
+    },
+    bytes(received: number) {
+      receivedBytes = received
+      report()
+    },
+    entries: report,
+  }
+}
+
+function collectRemoved(current: HashSet53, seen: Uint8Array): number[] {
+  const removed: number[] = []
+  for (let i = 0; i < seen.length; i++) if (seen[i] === 0) removed.push(current.at(i))
+  return removed
+}
+
+function mergeSet(current: HashSet53, seen: Uint8Array, added: HashBuffer): HashSet53 {
+  const fresh = added.take()
+  let kept = 0
+  for (let i = 0; i < seen.length; i++) if (seen[i] === 1) kept++
+
+  const merged = new Float64Array(kept + fresh.length)
+  let at = 0
+  for (let i = 0; i < seen.length; i++) if (seen[i] === 1) merged[at++] = current.at(i)
+  merged.set(fresh, at)
+  return HashSet53.fromUnsorted(merged)
+}
