@@ -29,8 +29,10 @@ export function toFeedEntry(raw: RawEntry): FeedEntry | null {
     return { hash: urlHash(key), kind: 'url', value: key, info: raw.info }
   }
 
+  // A host entry is a bare name or address: anything URL-like would widen it.
+  if (!/^(?:[^\s/?#@:\\]+|\[[0-9a-fA-F:.]+\])$/.test(raw.value)) return null
   const host = canonicalize(`http://${raw.value}/`)?.host
-  if (!host || host.includes('%') || host.includes('/')) return null
+  if (!host || host.includes('%')) return null
   return { hash: hostHash(host), kind: 'host', value: host, info: raw.info }
 }
 

@@ -87,10 +87,12 @@ export async function* jsonValues(
 
   try {
     for await (const chunk of chunks) {
+      // The parser ends itself when the top-level value closes; a trailing newline is not data.
+      if (parser.isEnded) break
       parser.write(chunk)
       yield* ready.splice(0)
     }
-    parser.end()
+    if (!parser.isEnded) parser.end()
   } catch (err) {
     if (err instanceof ProviderError) throw err
     throw new ProviderError('bad_json', 'the feed is not valid JSON', { cause: err })
