@@ -8,6 +8,7 @@ import { VERSION } from '../core/version.js'
 import { startServer } from '../node/server.js'
 import { loadSettings } from '../node/settings.js'
 import { clicksCommand, keygenCommand, migrateCommand, rulesCommand } from './admin.js'
+import { feedsCommand } from './feeds.js'
 import { decodeCommand, linksCommand } from './links.js'
 import { rewriteCommand } from './rewrite.js'
 import {
@@ -32,6 +33,8 @@ const USAGE = `usage: clickgate <command>
   rules list
   rules remove <id>
   clicks [--recipient ADDR] [--limit N]
+  feeds sync [NAME]
+  feeds status
   migrate
   --version
 
@@ -47,6 +50,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
   rules: rulesCommand,
   clicks: clicksCommand,
   migrate: migrateCommand,
+  feeds: feedsCommand,
 }
 
 async function main(argv: string[]): Promise<void> {

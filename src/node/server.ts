@@ -6,6 +6,7 @@ import { authStartupNotice } from '../core/auth/startup.js'
 import { jsonLogger, type Logger } from '../core/log.js'
 import type { ScanReport } from '../core/sandbox/types.js'
 import { createApp } from '../http/app.js'
+import { startFeedScheduler } from './feed-scheduler.js'
 import { nodeHooks, openRuntime, startSandbox } from './runtime.js'
 import type { NodeSettings } from './settings.js'
 
@@ -64,6 +65,9 @@ export function startServer(settings: NodeSettings, logger: Logger = stdoutLogge
   const timer = setInterval(prune, PRUNE_INTERVAL_MS)
   timer.unref()
 
+  const { providers, config, now } = runtime.services
+  const feeds = startFeedScheduler(providers, { logger, now, sync: config.providers.schedule })
+
   const server = serve(
     { fetch: app.fetch, port: settings.port, hostname: settings.host },
     (info) => {
@@ -91,6 +95,7 @@ export function startServer(settings: NodeSettings, logger: Logger = stdoutLogge
 
   const stop = () => {
     clearInterval(timer)
+    feeds.stop()
     server.close(() => {
       void (runtime.sandbox?.close() ?? Promise.resolve()).finally(() => {
         runtime.db.close()

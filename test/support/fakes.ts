@@ -106,8 +106,8 @@ export function googleKeyCheck(request: FakeRequest, key: string): FakeAnswer | 
   )
 }
 
-export function sha256(text: string): Buffer {
-  return createHash('sha256').update(text).digest()
+export function sha256(data: string | Uint8Array): Buffer {
+  return createHash('sha256').update(data).digest()
 }
 
 /** A URLhaus CSV dump as abuse.ch writes it: comment header, every field quoted. */
