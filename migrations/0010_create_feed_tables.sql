@@ -24,14 +24,18 @@ CREATE TABLE feed_state (
 
 -- Feed entries keyed by a 53-bit hash of kind and canonical value. The value
 -- is kept so that every in-memory hit is confirmed against the real text.
+-- A rowid table with a unique index: rows are appended, and only the small
+-- index takes the random-order inserts (measurably faster for a million rows).
 CREATE TABLE feed_entries (
+  id INTEGER PRIMARY KEY,
   feed TEXT NOT NULL,
   hash INTEGER NOT NULL,
   kind TEXT NOT NULL CHECK (kind IN ('url', 'host')),
   value TEXT NOT NULL,
-  info TEXT,
-  PRIMARY KEY (feed, hash)
-) WITHOUT ROWID;
+  info TEXT
+);
+
+CREATE UNIQUE INDEX feed_entries_hash ON feed_entries (feed, hash);
 
 -- Safe Browsing v4 threat lists: the opaque client state and checksum per list.
 CREATE TABLE threat_lists (

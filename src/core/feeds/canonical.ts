@@ -39,7 +39,8 @@ const MAX_PATH_PREFIXES = 4
 /** Canonicalises a URL written as text; non-ASCII characters count as their UTF-8 bytes. */
 export function canonicalize(url: string): CanonicalUrl | null {
   if (url.length > MAX_CANONICAL_INPUT) return null
-  return canonicalizeBinary(bytesToBinary(utf8(url)))
+  // An ASCII string already is its own binary string; only other text needs encoding.
+  return canonicalizeBinary(/^[\x00-\x7f]*$/.test(url) ? url : bytesToBinary(utf8(url)))
 }
 
 /** Canonicalises a URL given as bytes (a binary string). Null when it has no host. */
@@ -185,6 +186,9 @@ function toAsciiHost(host: string): string {
  * remaining bytes. Null when the host is not an IPv4 address.
  */
 export function canonicalIpv4(host: string): string | null {
+  const first = host.charCodeAt(0)
+  if (first < 0x30 || first > 0x39) return null
+
   const parts = host.split('.')
   if (parts.length > 4 || !/^(?:0x[0-9a-f]+|\d+)(?:\.(?:0x[0-9a-f]+|\d+))*$/i.test(host)) {
     return null

@@ -124,15 +124,7 @@ export class SqlFeedStore implements FeedStore {
       const chunk = entries.slice(i, i + ROWS_PER_INSERT)
       const values: SqlValue[] = []
       for (const entry of chunk) values.push(feed, entry.hash, entry.kind, entry.value, entry.info)
-      statements.push(
-        this.db
-          .prepare(
-            'INSERT INTO feed_entries (feed, hash, kind, value, info) VALUES ' +
-              placeholders(chunk.length, ENTRY_COLUMNS) +
-              ' ON CONFLICT DO NOTHING',
-          )
-          .bind(...values),
-      )
+      statements.push(this.db.prepare(insertSql(chunk.length)).bind(...values))
     }
     await this.runBatches(statements)
   }
@@ -211,6 +203,21 @@ export class SqlFeedStore implements FeedStore {
       await this.db.batch(statements.slice(i, i + STATEMENTS_PER_BATCH))
     }
   }
+}
+
+const insertTexts = new Map<number, string>()
+
+/** The multi-row insert for `rows` rows, built once: the adapter caches statements by text. */
+function insertSql(rows: number): string {
+  let sql = insertTexts.get(rows)
+  if (sql === undefined) {
+    sql =
+      'INSERT INTO feed_entries (feed, hash, kind, value, info) VALUES ' +
+      placeholders(rows, ENTRY_COLUMNS) +
+      ' ON CONFLICT DO NOTHING'
+    insertTexts.set(rows, sql)
+  }
+  return sql
 }
 
 function marks(count: number): string {

@@ -28,39 +28,57 @@ export interface RawEntry {
 
 export type FeedFormat = 'urlhaus' | 'urlhaus-hostfile' | 'phishtank' | 'openphish'
 
+/** A quoted field still open after this many characters is corrupt: drop the record. */
+const MAX_RECORD_CHARS = 64 * 1024
+
 /** Longest evidence text we keep per entry; it is shown on the warning page. */
 const MAX_INFO_CHARS = 200
 
-/** Parses a decoded feed of the given format. JSON or CSV is recognised by the first byte. */
+/**
+ * Parses a decoded feed of the given format, a batch of entries per received
+ * chunk. JSON or CSV is recognised by the first byte.
+ */
 export async function* parseFeed(
   format: FeedFormat,
   chunks: AsyncIterable<Uint8Array>,
-): AsyncGenerator<RawEntry> {
-  if (format === 'openphish') return yield* plainUrls(textLines(chunks))
-  if (format === 'urlhaus-hostfile') return yield* hostfile(textLines(chunks))
+): AsyncGenerator<RawEntry[]> {
+  if (format === 'openphish') return yield* mapBatches(textLines(chunks), plainUrl)
+  if (format === 'urlhaus-hostfile') return yield* mapBatches(textLines(chunks), hostLine)
 
   const { json, rest } = await sniffJson(chunks)
-  if (format === 'urlhaus') {
-    yield* json ? urlhausJson(jsonValues(rest, '$.*.*')) : urlhausCsv(csvRecords(textLines(rest)))
-  } else {
-    yield* json ? phishtankJson(jsonValues(rest, '$.*')) : phishtankCsv(csvRecords(textLines(rest)))
+  if (json) {
+    const parse = format === 'urlhaus' ? urlhausRow : phishtankEntry
+    const path = format === 'urlhaus' ? '$.*.*' : '$.*'
+    return yield* mapBatches(jsonValues(rest, path), (value) => parse(stringFields(value)))
+  }
+  const csv = format === 'urlhaus' ? urlhausCsv() : phishtankCsv()
+  yield* mapBatches(csvRecords(textLines(rest)), csv)
+}
+
+async function* mapBatches<T>(
+  batches: AsyncIterable<T[]>,
+  parse: (item: T) => RawEntry | null,
+): AsyncGenerator<RawEntry[]> {
+  for await (const batch of batches) {
+    const entries: RawEntry[] = []
+    for (const item of batch) {
+      const entry = parse(item)
+      if (entry) entries.push(entry)
+    }
+    yield entries
   }
 }
 
-async function* plainUrls(lines: AsyncIterable<string>): AsyncGenerator<RawEntry> {
-  for await (const line of lines) {
-    const url = line.trim()
-    if (url && !url.startsWith('#')) yield { kind: 'url', value: url, info: null }
-  }
+function plainUrl(line: string): RawEntry | null {
+  const url = line.trim()
+  return url && !url.startsWith('#') ? { kind: 'url', value: url, info: null } : null
 }
 
-async function* hostfile(lines: AsyncIterable<string>): AsyncGenerator<RawEntry> {
-  for await (const line of lines) {
-    // `127.0.0.1<TAB>host` in hosts-file form, or a bare host per line.
-    const fields = line.replace(/#.*$/, '').trim().split(/\s+/).filter(Boolean)
-    const host = fields.length >= 2 ? fields[1] : fields[0]
-    if (host && host !== 'localhost') yield { kind: 'host', value: host, info: null }
-  }
+/** `127.0.0.1<TAB>host` in hosts-file form, or a bare host per line. */
+function hostLine(line: string): RawEntry | null {
+  const fields = line.replace(/#.*$/, '').trim().split(/\s+/).filter(Boolean)
+  const host = fields.length >= 2 ? fields[1] : fields[0]
+  return host && host !== 'localhost' ? { kind: 'host', value: host, info: null } : null
 }
 
 const URLHAUS_COLUMNS = [
@@ -75,27 +93,23 @@ const URLHAUS_COLUMNS = [
   'reporter',
 ]
 
-async function* urlhausCsv(records: AsyncIterable<string[]>): AsyncGenerator<RawEntry> {
+/** A record parser that learns the columns from the `# id,dateadded,url,...` comment. */
+function urlhausCsv(): (record: string[]) => RawEntry | null {
   let columns = URLHAUS_COLUMNS
-  for await (const record of records) {
+  return (record) => {
     const first = record[0] ?? ''
     if (first.startsWith('#')) {
-      // The header is a comment: `# id,dateadded,url,...`. Older dumps lack last_online.
+      // Older dumps lack last_online: the header, not a fixed layout, says where url is.
       const header = [first.replace(/^#\s*/, ''), ...record.slice(1)].map((c) => c.trim())
       if (header.includes('url')) columns = header
-      continue
+      return null
     }
-
-    const row = Object.fromEntries(columns.map((name, index) => [name, record[index] ?? '']))
-    if (row.url) yield { kind: 'url', value: row.url, info: urlhausInfo(row) }
+    return urlhausRow(rowOf(columns, record))
   }
 }
 
-async function* urlhausJson(values: AsyncIterable<unknown>): AsyncGenerator<RawEntry> {
-  for await (const value of values) {
-    const row = stringFields(value)
-    if (row.url) yield { kind: 'url', value: row.url, info: urlhausInfo(row) }
-  }
+function urlhausRow(row: Record<string, string>): RawEntry | null {
+  return row.url ? { kind: 'url', value: row.url, info: urlhausInfo(row) } : null
 }
 
 function urlhausInfo(row: Record<string, string>): string {
@@ -116,24 +130,21 @@ const PHISHTANK_COLUMNS = [
   'target',
 ]
 
-async function* phishtankCsv(records: AsyncIterable<string[]>): AsyncGenerator<RawEntry> {
+function phishtankCsv(): (record: string[]) => RawEntry | null {
   let columns = PHISHTANK_COLUMNS
-  for await (const record of records) {
+  return (record) => {
     if (record[0] === 'phish_id') {
       columns = record
-      continue
+      return null
     }
-    const row = Object.fromEntries(columns.map((name, index) => [name, record[index] ?? '']))
-    const entry = phishtankEntry(row)
-    if (entry) yield entry
+    return phishtankEntry(rowOf(columns, record))
   }
 }
 
-async function* phishtankJson(values: AsyncIterable<unknown>): AsyncGenerator<RawEntry> {
-  for await (const value of values) {
-    const entry = phishtankEntry(stringFields(value))
-    if (entry) yield entry
-  }
+function rowOf(columns: string[], record: string[]): Record<string, string> {
+  const row: Record<string, string> = {}
+  columns.forEach((name, index) => (row[name] = record[index] ?? ''))
+  return row
 }
 
 /** Only verified phish that are still online: the online-valid dump's promise, checked. */
@@ -160,20 +171,25 @@ function stringFields(value: unknown): Record<string, string> {
 }
 
 /**
- * RFC 4180 records from lines: quoted fields with `""` escapes, and a quoted
- * field may run across line ends (the record continues on the next line).
+ * RFC 4180 records from batches of lines: quoted fields with `""` escapes,
+ * and a quoted field may run across line ends (the record continues on the
+ * next line).
  */
-export async function* csvRecords(lines: AsyncIterable<string>): AsyncGenerator<string[]> {
+export async function* csvRecords(batches: AsyncIterable<string[]>): AsyncGenerator<string[][]> {
   let pending: string | null = null
-  for await (const line of lines) {
-    const text: string = pending === null ? line : `${pending}\n${line}`
-    const record = parseCsvRecord(text)
-    if (record === null) {
-      pending = text.length > 64 * 1024 ? null : text
-      continue
+  for await (const lines of batches) {
+    const records: string[][] = []
+    for (const line of lines) {
+      const text: string = pending === null ? line : `${pending}\n${line}`
+      const record = parseCsvRecord(text)
+      if (record === null) {
+        pending = text.length > MAX_RECORD_CHARS ? null : text
+        continue
+      }
+      pending = null
+      if (record.length > 1 || record[0] !== '') records.push(record)
     }
-    pending = null
-    if (record.length > 1 || record[0] !== '') yield record
+    yield records
   }
 }
 

@@ -89,26 +89,43 @@ export class HashSet53 {
   }
 }
 
-/** A Float64Array that grows by doubling, for collecting hashes of unknown count. */
+/**
+ * Collects hashes of unknown count in fixed 64K-entry blocks, so growing never
+ * copies and never holds twice the memory (a doubling buffer would peak at
+ * 2.5 times the data while it copies).
+ */
 export class HashBuffer {
-  private values = new Float64Array(1024)
+  private static readonly BLOCK = 65_536
+  private readonly blocks: Float64Array[] = []
   private count = 0
 
   push(value: number): void {
-    if (this.count === this.values.length) {
-      const bigger = new Float64Array(this.values.length * 2)
-      bigger.set(this.values)
-      this.values = bigger
-    }
-    this.values[this.count++] = value
+    const offset = this.count % HashBuffer.BLOCK
+    if (offset === 0) this.blocks.push(new Float64Array(HashBuffer.BLOCK))
+    const block = this.blocks[this.blocks.length - 1]
+    if (block) block[offset] = value
+    this.count++
   }
 
   get length(): number {
     return this.count
   }
 
-  /** A trimmed copy of the collected values. */
+  /** Copies the collected values into `target` from `at`. */
+  copyTo(target: Float64Array, at: number): void {
+    let left = this.count
+    for (const block of this.blocks) {
+      const used = Math.min(left, HashBuffer.BLOCK)
+      target.set(block.subarray(0, used), at)
+      at += used
+      left -= used
+    }
+  }
+
+  /** The collected values in one array. */
   take(): Float64Array {
-    return this.values.slice(0, this.count)
+    const out = new Float64Array(this.count)
+    this.copyTo(out, 0)
+    return out
   }
 }

@@ -45,8 +45,6 @@ export interface SyncDeps {
 const INSERT_CHUNK = 5000
 /** Hashes read per page when the current set is not in memory. */
 const HASH_PAGE = 50_000
-/** Progress is reported every this many entries (and on every received chunk). */
-const PROGRESS_EVERY = 10_000
 
 /** Reads the feed's current hashes from the store, in order, a page at a time. */
 export async function loadHashSet(store: FeedStore, feed: string): Promise<HashSet53> {
@@ -81,31 +79,32 @@ export async function syncFeed(
     const progress = progressFor(definition, index, deps, () => entries)
     let fromSource = 0
 
-    for await (const raw of readSource(source, deps, progress)) {
-      const entry = toFeedEntry(raw)
-      if (!entry) {
-        skipped++
-        continue
-      }
-      entries++
-      fromSource++
+    for await (const batch of readSource(source, deps, progress)) {
+      for (const raw of batch) {
+        const entry = toFeedEntry(raw)
+        if (!entry) {
+          skipped++
+          continue
+        }
+        entries++
+        fromSource++
 
-      const at = current.indexOf(entry.hash)
-      if (at >= 0) seen[at] = 1
-      else {
-        added.push(entry.hash)
-        pending.push(entry)
-        if (pending.length >= INSERT_CHUNK)
-          await deps.store.insertEntries(definition.name, pending.splice(0))
+        const at = current.indexOf(entry.hash)
+        if (at >= 0) seen[at] = 1
+        else {
+          added.push(entry.hash)
+          pending.push(entry)
+        }
       }
-      if (entries % PROGRESS_EVERY === 0) progress.entries()
+      if (pending.length >= INSERT_CHUNK) await flush(deps.store, definition.name, pending)
+      progress.entries()
     }
 
     if (fromSource === 0) {
       throw new ProviderError('empty_feed', `${definition.label}: a source gave no usable entries`)
     }
   }
-  await deps.store.insertEntries(definition.name, pending.splice(0))
+  await flush(deps.store, definition.name, pending)
 
   const removed = collectRemoved(current, seen)
   await deps.store.deleteEntries(definition.name, removed)
@@ -119,6 +118,12 @@ export async function syncFeed(
     skipped,
   }
   return { set, report }
+}
+
+/** Writes the pending entries in hash order, which keeps the index's page writes local. */
+async function flush(store: FeedStore, feed: string, pending: FeedEntry[]): Promise<void> {
+  const entries = pending.splice(0).sort((a, b) => a.hash - b.hash)
+  await store.insertEntries(feed, entries)
 }
 
 async function* readSource(
@@ -176,13 +181,12 @@ function collectRemoved(current: HashSet53, seen: Uint8Array): number[] {
 }
 
 function mergeSet(current: HashSet53, seen: Uint8Array, added: HashBuffer): HashSet53 {
-  const fresh = added.take()
   let kept = 0
   for (let i = 0; i < seen.length; i++) if (seen[i] === 1) kept++
 
-  const merged = new Float64Array(kept + fresh.length)
+  const merged = new Float64Array(kept + added.length)
   let at = 0
   for (let i = 0; i < seen.length; i++) if (seen[i] === 1) merged[at++] = current.at(i)
-  merged.set(fresh, at)
+  added.copyTo(merged, at)
   return HashSet53.fromUnsorted(merged)
 }
