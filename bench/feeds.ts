@@ -25,6 +25,7 @@ import { lookupKeys } from '../src/core/feeds/keys.js'
 import { providersFromEnv } from '../src/core/providers/config.js'
 import { ProviderSet } from '../src/core/providers/provider-set.js'
 import { SqlStore } from '../src/core/sql-store.js'
+import { syncInWorker } from '../src/node/feed-sync.js'
 import { migrationsDir } from '../src/node/paths.js'
 import { migrate, openSqlite } from '../src/node/sqlite.js'
 
@@ -94,8 +95,18 @@ async function writeFeeds(dir: string): Promise<void> {
   await once(hosts, 'finish')
 }
 
-/** Child mode: serve the folder on loopback and print the port. */
-function serve(dir: string): void {
+/**
+ * Child mode: write the feeds, serve them on loopback and print the port.
+ * Generating here keeps the measured process's heap untouched before its baseline.
+ */
+async function serve(dir: string): Promise<void> {
+  const written = Date.now()
+  await writeFeeds(dir)
+  const csvMb = statSync(join(dir, 'csv_recent.csv')).size / 1_048_576
+  process.stderr.write(
+    `wrote ${URLS} URLs (${csvMb.toFixed(0)} MB) and ${DOMAINS} domains in ${((Date.now() - written) / 1000).toFixed(1)} s\n`,
+  )
+
   const server = createServer((req, res) => {
     const file = req.url === '/hostfile/' ? 'hostfile.txt' : 'csv_recent.csv'
     const path = join(dir, file)
@@ -139,13 +150,6 @@ async function startChild(dir: string) {
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'clickgate-bench-feeds-'))
   try {
-    const written = Date.now()
-    await writeFeeds(dir)
-    const csvMb = statSync(join(dir, 'csv_recent.csv')).size / 1_048_576
-    process.stderr.write(
-      `wrote ${URLS} URLs (${csvMb.toFixed(0)} MB) and ${DOMAINS} domains in ${((Date.now() - written) / 1000).toFixed(1)} s\n`,
-    )
-
     const { child, url } = await startChild(dir)
     try {
       await run(dir, url)
@@ -161,12 +165,13 @@ async function run(dir: string, url: string): Promise<void> {
   const db = openSqlite(join(dir, 'bench.db'))
   migrate(db, migrationsDir())
   const store = new SqlStore(db)
-  const config = providersFromEnv({
+  const env = {
     CLICKGATE_PROVIDERS: 'urlhaus',
     CLICKGATE_PROVIDER_USE: 'noncommercial',
     CLICKGATE_URLHAUS_URL: `${url}/csv_recent/`,
     CLICKGATE_URLHAUS_HOSTFILE_URL: `${url}/hostfile/`,
-  })
+  }
+  const config = providersFromEnv(env)
   const providers = new ProviderSet(config, {
     feeds: store.feeds,
     threatLists: store.threatLists,
@@ -175,16 +180,40 @@ async function run(dir: string, url: string): Promise<void> {
 
   collect()
   const baseline = rssMb()
+  const before = process.memoryUsage()
+  process.stderr.write(
+    `before import: heap ${(before.heapUsed / 1_048_576).toFixed(1)} MB used of ${(before.heapTotal / 1_048_576).toFixed(1)}\n`,
+  )
   let peak = baseline
-  const sampler = setInterval(() => (peak = Math.max(peak, rssMb())), 25)
+  let peakParts = ''
+  const sampler = setInterval(() => {
+    const rss = rssMb()
+    if (rss > peak) {
+      peak = rss
+      const u = process.memoryUsage()
+      peakParts = `heap ${(u.heapTotal / 1_048_576).toFixed(1)} (used ${(u.heapUsed / 1_048_576).toFixed(1)}), external ${(u.external / 1_048_576).toFixed(1)}, buffers ${(u.arrayBuffers / 1_048_576).toFixed(1)} MB`
+    }
+  }, 25)
 
+  // The path `clickgate feeds sync` and the server's schedule take: a worker thread.
   const started = process.hrtime.bigint()
-  const summary = await providers.sync('urlhaus')
+  const cpu = process.cpuUsage()
+  const dbPath = join(dir, 'bench.db')
+  const { summary, index } = await syncInWorker({ dbPath, env, name: 'urlhaus' })
   const importSeconds = Number(process.hrtime.bigint() - started) / 1e9
+  const used = process.cpuUsage(cpu)
+  const importCpuSeconds = (used.user + used.system) / 1e6
+  if (index) providers.feeds.adoptIndex('urlhaus', index.version, index.values)
   clearInterval(sampler)
   peak = Math.max(peak, rssMb())
+  process.stderr.write(`at peak RSS ${peak.toFixed(1)} MB: ${peakParts}\n`)
   collect()
   const settled = rssMb()
+  const usage = process.memoryUsage()
+  process.stderr.write(
+    `after import: heap ${(usage.heapUsed / 1_048_576).toFixed(1)} MB used of ${(usage.heapTotal / 1_048_576).toFixed(1)}, ` +
+      `external ${(usage.external / 1_048_576).toFixed(1)} MB, array buffers ${(usage.arrayBuffers / 1_048_576).toFixed(1)} MB\n`,
+  )
 
   const version = (await store.feeds.state('urlhaus'))?.version ?? 0
   const lookup = measureLookups(providers, version)
@@ -196,6 +225,7 @@ async function run(dir: string, url: string): Promise<void> {
     domains: DOMAINS,
     entries: summary.entries,
     importSeconds: round(importSeconds, 1),
+    importCpuSeconds: round(importCpuSeconds, 1),
     entriesPerSecond: Math.round(summary.entries / importSeconds),
     lookupMedianMicros: round(lookup.median, 2),
     lookupP99Micros: round(lookup.p99, 2),
@@ -260,7 +290,7 @@ function round(value: number, digits: number): number {
   return Math.round(value * 10 ** digits) / 10 ** digits
 }
 
-if (process.argv[2] === '--serve') serve(process.argv[3] ?? '.')
+if (process.argv[2] === '--serve') void serve(process.argv[3] ?? '.')
 else {
   main().catch((err: unknown) => {
     process.stderr.write(`bench:feeds failed: ${err instanceof Error ? err.stack : String(err)}\n`)

@@ -9,6 +9,7 @@ import { Presets, SingleBar } from 'cli-progress'
 import { ProviderError } from '../core/feeds/fetch.js'
 import type { SyncProgress } from '../core/feeds/sync.js'
 import type { ProviderSet } from '../core/providers/provider-set.js'
+import { syncInWorker } from '../node/feed-sync.js'
 import { openRuntime } from '../node/runtime.js'
 import { UsageError, parse, settings } from './shared.js'
 
@@ -29,13 +30,17 @@ export async function feedsCommand(args: string[]): Promise<void> {
       process.stdout.write(JSON.stringify({ feeds: status }, null, 2) + '\n')
       return
     }
-    await syncAll(services.providers, rest[0])
+    await syncAll(services.providers, rest[0], current.dbPath)
   } finally {
     db.close()
   }
 }
 
-async function syncAll(providers: ProviderSet, only: string | undefined): Promise<void> {
+async function syncAll(
+  providers: ProviderSet,
+  only: string | undefined,
+  dbPath: string,
+): Promise<void> {
   const names = only === undefined ? providers.syncable : [only]
   if (names.length === 0) {
     throw new UsageError('no feed is enabled: list feeds in CLICKGATE_PROVIDERS')
@@ -49,15 +54,15 @@ async function syncAll(providers: ProviderSet, only: string | undefined): Promis
   }
 
   let failed = false
-  for (const name of names) failed = !(await syncOne(providers, name)) || failed
+  for (const name of names) failed = !(await syncOne(name, dbPath)) || failed
   if (failed) process.exitCode = EXIT_PROVIDER
 }
 
-async function syncOne(providers: ProviderSet, name: string): Promise<boolean> {
+async function syncOne(name: string, dbPath: string): Promise<boolean> {
   const started = Date.now()
   const bar = progressBar(name)
   try {
-    const summary = await providers.sync(name, bar.update)
+    const { summary } = await syncInWorker({ dbPath, env: { ...process.env }, name }, bar.update)
     bar.stop()
     const seconds = Math.round((Date.now() - started) / 100) / 10
     process.stdout.write(JSON.stringify({ ...summary, seconds }) + '\n')

@@ -8,7 +8,7 @@
 
 import type { Logger } from '../core/log.js'
 import { ProviderError } from '../core/feeds/fetch.js'
-import type { ProviderSet } from '../core/providers/provider-set.js'
+import type { ProviderSet, SyncSummary } from '../core/providers/provider-set.js'
 
 /** How often due feeds are looked for; each feed's own refresh period decides when it runs. */
 export const FEED_TICK_MS = 60_000
@@ -19,6 +19,8 @@ export interface FeedSchedulerOptions {
   /** Sync due providers (CLICKGATE_FEEDS_SCHEDULE); off, only reloads what others synced. */
   sync: boolean
   tickMs?: number
+  /** How one provider is synced; the server runs syncs in a worker thread (feed-sync.ts). */
+  syncOne?: (name: string) => Promise<SyncSummary>
 }
 
 export interface FeedScheduler {
@@ -68,7 +70,7 @@ async function round(providers: ProviderSet, options: FeedSchedulerOptions): Pro
     for (const name of await providers.due(options.now())) {
       const started = Date.now()
       try {
-        const summary = await providers.sync(name)
+        const summary = await (options.syncOne ?? ((n: string) => providers.sync(n)))(name)
         options.logger('info', 'feed.synced', { ...summary, durationMs: Date.now() - started })
       } catch (err) {
         options.logger('warn', 'feed.sync_failed', { feed: name, error: errorCode(err) })

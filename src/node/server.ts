@@ -7,6 +7,7 @@ import { jsonLogger, type Logger } from '../core/log.js'
 import type { ScanReport } from '../core/sandbox/types.js'
 import { createApp } from '../http/app.js'
 import { startFeedScheduler } from './feed-scheduler.js'
+import { syncInWorker } from './feed-sync.js'
 import { nodeHooks, openRuntime, startSandbox } from './runtime.js'
 import type { NodeSettings } from './settings.js'
 
@@ -66,7 +67,20 @@ export function startServer(settings: NodeSettings, logger: Logger = stdoutLogge
   timer.unref()
 
   const { providers, config, now } = runtime.services
-  const feeds = startFeedScheduler(providers, { logger, now, sync: config.providers.schedule })
+  const feeds = startFeedScheduler(providers, {
+    logger,
+    now,
+    sync: config.providers.schedule,
+    syncOne: async (name) => {
+      const { summary, index } = await syncInWorker({
+        dbPath: settings.dbPath,
+        env: { ...process.env },
+        name,
+      })
+      if (index) providers.feeds.adoptIndex(name, index.version, index.values)
+      return summary
+    },
+  })
 
   const server = serve(
     { fetch: app.fetch, port: settings.port, hostname: settings.host },

@@ -243,6 +243,10 @@ function canonicalIpv6(host: string): string | null {
  * trailing slash the input had. The query is never touched.
  */
 function cleanPath(path: string): string {
+  if (path === '') return '/'
+  // Most paths have nothing to resolve; skip the split and join for them.
+  if (!/\/\/|\/\.\.?(?:\/|$)/.test(path)) return path
+
   const segments: string[] = []
   for (const segment of path.split('/')) {
     if (segment === '' || segment === '.') continue

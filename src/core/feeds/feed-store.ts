@@ -10,7 +10,7 @@ import type { SqlDatabase, SqlStatement, SqlValue } from '../sql.js'
 export type FeedEntryKind = 'url' | 'host'
 
 export interface FeedEntry {
-  /** hash53 of `${kind}:${value}`. */
+  /** hash53 of the value, seeded by kind (see keys.ts). */
   hash: number
   kind: FeedEntryKind
   /** The canonical URL without scheme (see canonical.ts), or a lower-case host. */

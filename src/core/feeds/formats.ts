@@ -95,28 +95,52 @@ const URLHAUS_COLUMNS = [
 
 /** A record parser that learns the columns from the `# id,dateadded,url,...` comment. */
 function urlhausCsv(): (record: string[]) => RawEntry | null {
-  let columns = URLHAUS_COLUMNS
+  let at = columnsAt(URLHAUS_COLUMNS)
   return (record) => {
     const first = record[0] ?? ''
     if (first.startsWith('#')) {
       // Older dumps lack last_online: the header, not a fixed layout, says where url is.
       const header = [first.replace(/^#\s*/, ''), ...record.slice(1)].map((c) => c.trim())
-      if (header.includes('url')) columns = header
+      if (header.includes('url')) at = columnsAt(header)
       return null
     }
-    return urlhausRow(rowOf(columns, record))
+    const url = record[at.url] ?? ''
+    if (!url) return null
+    const field = (name: string) => record[at[name] ?? -1] ?? ''
+    const info = urlhausInfo(
+      field('threat'),
+      field('url_status'),
+      field('tags'),
+      field('dateadded'),
+    )
+    return { kind: 'url', value: url, info }
   }
 }
 
-function urlhausRow(row: Record<string, string>): RawEntry | null {
-  return row.url ? { kind: 'url', value: row.url, info: urlhausInfo(row) } : null
+/** Column positions by name; `url` is always present (-1 when the header lacks it). */
+function columnsAt(columns: readonly string[]): Record<string, number> & { url: number } {
+  const at: Record<string, number> = {}
+  columns.forEach((name, index) => (at[name] = index))
+  return { ...at, url: at.url ?? -1 }
 }
 
-function urlhausInfo(row: Record<string, string>): string {
-  const parts = [row.threat || 'malware', row.url_status ? `reported ${row.url_status}` : '']
-  if (row.tags) parts.push(`tags ${row.tags.replace(/,/g, ', ')}`)
-  if (row.dateadded) parts.push(`added ${row.dateadded}`)
-  return clip(parts.filter(Boolean).join('; '))
+function urlhausRow(row: Record<string, string>): RawEntry | null {
+  if (!row.url) return null
+  const info = urlhausInfo(
+    row.threat ?? '',
+    row.url_status ?? '',
+    row.tags ?? '',
+    row.dateadded ?? '',
+  )
+  return { kind: 'url', value: row.url, info }
+}
+
+function urlhausInfo(threat: string, status: string, tags: string, added: string): string {
+  let info = threat || 'malware'
+  if (status) info += `; reported ${status}`
+  if (tags) info += `; tags ${tags.replace(/,/g, ', ')}`
+  if (added) info += `; added ${added}`
+  return clip(info)
 }
 
 const PHISHTANK_COLUMNS = [

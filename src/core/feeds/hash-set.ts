@@ -11,13 +11,14 @@
 
 /**
  * cyrb53-style string hash (after bryc's public-domain cyrb53): two 32-bit
- * multiply-xorshift lanes folded into 53 bits. Not cryptographic, and it need
+ * multiply-xorshift lanes folded into 53 bits; `seed` separates key kinds without
+ * building a prefixed copy of every key. Not cryptographic, and it need
  * not be: feed publishers are not adversaries of the index, and every hit is
  * confirmed against the stored text.
  */
-export function hash53(text: string): number {
-  let h1 = 0xdeadbeef
-  let h2 = 0x41c6ce57
+export function hash53(text: string, seed = 0): number {
+  let h1 = 0xdeadbeef ^ seed
+  let h2 = 0x41c6ce57 ^ seed
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i)
     h1 = Math.imul(h1 ^ code, 2654435761)
@@ -53,6 +54,11 @@ export class HashSet53 {
 
   get size(): number {
     return this.sorted.length
+  }
+
+  /** The sorted values themselves, to hand the index to another thread (transferable). */
+  values(): Float64Array {
+    return this.sorted
   }
 
   has(value: number): boolean {

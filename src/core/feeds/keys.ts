@@ -12,12 +12,16 @@ import { hash53 } from './hash-set.js'
 /** Longer canonical URLs are not stored: real feed URLs are far shorter. */
 export const MAX_KEY_CHARS = 8 * 1024
 
+/** Seeds that keep a URL key and a host key with the same text apart. */
+const URL_SEED = 0x75
+const HOST_SEED = 0x68
+
 export function urlHash(key: string): number {
-  return hash53(`u:${key}`)
+  return hash53(key, URL_SEED)
 }
 
 export function hostHash(host: string): number {
-  return hash53(`h:${host}`)
+  return hash53(host, HOST_SEED)
 }
 
 /** A raw feed entry as a stored entry, or null when it is not a usable URL or host. */

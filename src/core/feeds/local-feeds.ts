@@ -15,7 +15,7 @@ import type { ClickSubject, Finding, Signal } from '../verdict/types.js'
 import type { FeedDefinition } from './definitions.js'
 import type { FeedEntry, FeedState, FeedStore } from './feed-store.js'
 import { type EndpointPolicy, ProviderError } from './fetch.js'
-import type { HashSet53 } from './hash-set.js'
+import { HashSet53 } from './hash-set.js'
 import { type LookupKeys, entryMatches, lookupKeys } from './keys.js'
 import { type SyncProgress, type SyncReport, loadHashSet, syncFeed } from './sync.js'
 
@@ -96,6 +96,18 @@ export class LocalFeeds {
     } finally {
       await this.store.releaseLease(name)
     }
+  }
+
+  /** The current index of a feed, to hand to another thread; null when none is built. */
+  exportIndex(name: string): { version: number; values: Float64Array } | null {
+    const index = this.indexes.get(name)
+    return index ? { version: index.version, values: index.set.values() } : null
+  }
+
+  /** Takes an index built elsewhere (a sync in a worker thread) as this feed's index. */
+  adoptIndex(name: string, version: number, values: Float64Array): void {
+    this.indexes.set(name, { version, set: HashSet53.fromSorted(values) })
+    this.states.delete(name)
   }
 
   /** Whether a feed is due for a refresh at `now`. */

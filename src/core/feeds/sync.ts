@@ -42,7 +42,7 @@ export interface SyncDeps {
 }
 
 /** Entries written per store call; each call is a few batches. */
-const INSERT_CHUNK = 5000
+const INSERT_CHUNK = 2000
 /** Hashes read per page when the current set is not in memory. */
 const HASH_PAGE = 50_000
 

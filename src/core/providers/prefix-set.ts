@@ -81,29 +81,24 @@ export class PrefixSet {
       removed[index] = 1
     }
 
-    const builders = new Map<number, number[]>()
-    const kept = new Map<number, Uint8Array>()
+    additions.forEach(checkAddition)
+    const builders = new Map<number, GroupBuilder>()
     const sizes = new Set([...this.groups.keys(), ...additions.map((a) => a.size)])
     for (const size of sizes) {
       const base = this.groups.get(size)?.length ?? 0
       const extra = additions.filter((a) => a.size === size).reduce((n, a) => n + a.data.length, 0)
-      kept.set(size, new Uint8Array(base + extra))
-      builders.set(size, [0])
+      builders.set(size, { data: new Uint8Array(base + extra), used: 0 })
     }
 
     let index = 0
     for (const [size, data, offset] of this.ordered()) {
       if (removed[index++] === 1) continue
-      append(kept, builders, size, data.subarray(offset, offset + size))
+      append(builders, size, data.subarray(offset, offset + size))
     }
-    for (const addition of additions) {
-      checkAddition(addition)
-      append(kept, builders, addition.size, addition.data)
-    }
+    for (const addition of additions) append(builders, addition.size, addition.data)
 
     const groups = new Map<number, Uint8Array>()
-    for (const [size, data] of kept) {
-      const used = builders.get(size)?.[0] ?? 0
+    for (const [size, { data, used }] of builders) {
       if (used > 0) groups.set(size, sortGroup(data.subarray(0, used), size))
     }
     return new PrefixSet(groups)
@@ -125,17 +120,16 @@ export class PrefixSet {
   }
 }
 
-function append(
-  kept: Map<number, Uint8Array>,
-  builders: Map<number, number[]>,
-  size: number,
-  bytes: Uint8Array,
-): void {
-  const target = kept.get(size)
-  const cursor = builders.get(size)
-  if (!target || !cursor) throw new RangeError(`no room for prefixes of ${size} bytes`)
-  target.set(bytes, cursor[0])
-  cursor[0] = (cursor[0] ?? 0) + bytes.length
+interface GroupBuilder {
+  data: Uint8Array
+  used: number
+}
+
+function append(builders: Map<number, GroupBuilder>, size: number, bytes: Uint8Array): void {
+  const builder = builders.get(size)
+  if (!builder) throw new RangeError(`no room for prefixes of ${size} bytes`)
+  builder.data.set(bytes, builder.used)
+  builder.used += bytes.length
 }
 
 function checkAddition(addition: PrefixGroup): void {
