@@ -37,6 +37,18 @@ CREATE TABLE feed_entries (
 
 CREATE UNIQUE INDEX feed_entries_hash ON feed_entries (feed, hash);
 
+-- New entries of a sync in progress, appended in arrival order (cheap), then
+-- moved into feed_entries in one statement sorted by hash, so the index is
+-- written in order instead of page by random page, and all additions of a
+-- sync appear at once.
+CREATE TABLE feed_staging (
+  feed TEXT NOT NULL,
+  hash INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  value TEXT NOT NULL,
+  info TEXT
+);
+
 -- Safe Browsing v4 threat lists: the opaque client state and checksum per list.
 CREATE TABLE threat_lists (
   list TEXT PRIMARY KEY,

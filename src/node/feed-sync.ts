@@ -41,7 +41,7 @@ export interface WorkerSyncResult {
  * many short strings; and an old-generation cap well above what a sync keeps
  * (the indexes are ArrayBuffers outside the V8 heap).
  */
-const WORKER_LIMITS = { maxYoungGenerationSizeMb: 6, maxOldGenerationSizeMb: 192 }
+const WORKER_LIMITS = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 192 }
 
 export function syncInWorker(
   job: SyncJob,

@@ -106,13 +106,17 @@ describe('the server schedule', () => {
   it('downloads due feeds by itself and reports them in /healthz', async () => {
     const server = await startServer(env({ CLICKGATE_DB: join(dir, 'served.db') }))
     try {
+      // Each sync runs in a worker thread; allow for a busy machine.
       await expect
-        .poll(async () => {
-          const health = (await (await fetch(`${server.baseUrl}/healthz`)).json()) as {
-            feeds: { name: string; entries: number }[]
-          }
-          return health.feeds.map((f) => [f.name, f.entries])
-        })
+        .poll(
+          async () => {
+            const health = (await (await fetch(`${server.baseUrl}/healthz`)).json()) as {
+              feeds: { name: string; entries: number }[]
+            }
+            return health.feeds.map((f) => [f.name, f.entries])
+          },
+          { timeout: 15_000, interval: 100 },
+        )
         .toEqual([
           ['urlhaus', 1],
           ['openphish', 2],

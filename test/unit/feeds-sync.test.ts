@@ -270,6 +270,21 @@ describe('OpenPhish', () => {
   })
 })
 
+describe('staging', () => {
+  it('discards entries a crashed sync left staged, instead of publishing them', async () => {
+    const server = await fake(() => ({ body: 'https://phish.example/a\n' }))
+    const h = harness({ CLICKGATE_PROVIDERS: 'openphish', CLICKGATE_OPENPHISH_URL: server.url })
+    await h.deps.store.feeds.stageEntries('openphish', [
+      { hash: 42, kind: 'url', value: 'innocent.example/', info: null },
+    ])
+
+    const report = await h.deps.providers.sync('openphish')
+
+    expect(report).toMatchObject({ entries: 1, added: 1 })
+    expect(await h.deps.store.feeds.findEntries('openphish', [42])).toEqual([])
+  })
+})
+
 describe('/healthz', () => {
   it('shows each feed with its count and age', async () => {
     const server = await fake(() => ({ body: 'https://p.example/1\nhttps://p.example/2\n' }))

@@ -20,17 +20,23 @@ describe('provider configuration', () => {
       /CLICKGATE_PROVIDERS enables openphish, whose terms restrict commercial use/,
     )
     expect(
-      providersFromEnv({ CLICKGATE_PROVIDERS: 'openphish', CLICKGATE_PROVIDER_USE: 'noncommercial' })
-        .enabled,
+      providersFromEnv({
+        CLICKGATE_PROVIDERS: 'openphish',
+        CLICKGATE_PROVIDER_USE: 'noncommercial',
+      }).enabled,
     ).toEqual(['openphish'])
     expect(
-      providersFromEnv({ CLICKGATE_PROVIDERS: 'openphish', CLICKGATE_PROVIDER_LICENSED: 'openphish' })
-        .enabled,
+      providersFromEnv({
+        CLICKGATE_PROVIDERS: 'openphish',
+        CLICKGATE_PROVIDER_LICENSED: 'openphish',
+      }).enabled,
     ).toEqual(['openphish'])
   })
 
   it('allows Web Risk, which is licensed for commercial use, with its key', () => {
-    expect(providersFromEnv({ CLICKGATE_PROVIDERS: 'webrisk', CLICKGATE_WEB_RISK_KEY: 'k' }).enabled).toEqual(['webrisk'])
+    expect(
+      providersFromEnv({ CLICKGATE_PROVIDERS: 'webrisk', CLICKGATE_WEB_RISK_KEY: 'k' }).enabled,
+    ).toEqual(['webrisk'])
     expect(() => providersFromEnv({ CLICKGATE_PROVIDERS: 'webrisk' })).toThrow(
       'CLICKGATE_WEB_RISK_KEY is required when webrisk is enabled',
     )
@@ -101,7 +107,10 @@ describe('provider requests', () => {
 
   it('never forwards a credential header to the host a redirect points at', async () => {
     const target = await startFake(() => ({ body: 'ok' }))
-    const origin = await startFake(() => ({ status: 302, headers: { Location: `${target.url}/moved` } }))
+    const origin = await startFake(() => ({
+      status: 302,
+      headers: { Location: `${target.url}/moved` },
+    }))
     fakes.push(target, origin)
 
     const response = await fetchEndpoint(
@@ -126,7 +135,10 @@ describe('provider requests', () => {
   })
 
   it('gives up on a redirect loop', async () => {
-    const loop: FakeServer = await startFake(() => ({ status: 301, headers: { Location: '/again' } }))
+    const loop: FakeServer = await startFake(() => ({
+      status: 301,
+      headers: { Location: '/again' },
+    }))
     fakes.push(loop)
 
     await expect(
@@ -179,7 +191,13 @@ describe('the feed scheduler', () => {
     expect(events).toContain('feed.synced')
     expect(first?.[0]?.reason).toBe('openphish_phish')
     expect(second?.[0]?.reason).toBe('openphish_phish')
-    expect(server.providers.feeds.candidates('openphish', { url: '', urlHash: 1, hosts: [], hostHashes: [] }, 2)).toEqual([])
+    expect(
+      server.providers.feeds.candidates(
+        'openphish',
+        { url: '', urlHash: 1, hosts: [], hostHashes: [] },
+        2,
+      ),
+    ).toEqual([])
     db.close()
   })
 })

@@ -44,9 +44,15 @@ export interface FeedStore {
   /** Takes the feed for a sync until `until`; false when another sync holds it. */
   acquireLease(feed: string, now: number, until: number): Promise<boolean>
   releaseLease(feed: string): Promise<void>
+  count(feed: string): Promise<number>
   /** Hashes in ascending order, strictly after `after`, at most `limit` of them. */
   hashPage(feed: string, after: number, limit: number): Promise<number[]>
-  insertEntries(feed: string, entries: readonly FeedEntry[]): Promise<void>
+  /** Appends new entries to the sync's staging area. */
+  stageEntries(feed: string, entries: readonly FeedEntry[]): Promise<void>
+  /** Moves the staged entries into the feed, in hash order, in one step. */
+  commitStaged(feed: string): Promise<void>
+  /** Forgets staged entries (a failed or abandoned sync). */
+  clearStaged(feed: string): Promise<void>
   deleteEntries(feed: string, hashes: readonly number[]): Promise<void>
   findEntries(feed: string, hashes: readonly number[]): Promise<FeedEntry[]>
   recordSuccess(feed: string, outcome: SyncOutcome): Promise<void>
@@ -110,6 +116,14 @@ export class SqlFeedStore implements FeedStore {
       .run()
   }
 
+  async count(feed: string): Promise<number> {
+    const row = await this.db
+      .prepare('SELECT count(*) AS n FROM feed_entries WHERE feed = ?')
+      .bind(feed)
+      .first<{ n: number }>()
+    return row?.n ?? 0
+  }
+
   async hashPage(feed: string, after: number, limit: number): Promise<number[]> {
     const { results } = await this.db
       .prepare('SELECT hash FROM feed_entries WHERE feed = ? AND hash > ? ORDER BY hash LIMIT ?')
@@ -118,7 +132,7 @@ export class SqlFeedStore implements FeedStore {
     return results.map((row) => row.hash)
   }
 
-  async insertEntries(feed: string, entries: readonly FeedEntry[]): Promise<void> {
+  async stageEntries(feed: string, entries: readonly FeedEntry[]): Promise<void> {
     const statements: SqlStatement[] = []
     for (let i = 0; i < entries.length; i += ROWS_PER_INSERT) {
       const chunk = entries.slice(i, i + ROWS_PER_INSERT)
@@ -127,6 +141,22 @@ export class SqlFeedStore implements FeedStore {
       statements.push(this.db.prepare(insertSql(chunk.length)).bind(...values))
     }
     await this.runBatches(statements)
+  }
+
+  async commitStaged(feed: string): Promise<void> {
+    await this.db.batch([
+      this.db
+        .prepare(
+          'INSERT OR IGNORE INTO feed_entries (feed, hash, kind, value, info) ' +
+            'SELECT feed, hash, kind, value, info FROM feed_staging WHERE feed = ? ORDER BY hash',
+        )
+        .bind(feed),
+      this.db.prepare('DELETE FROM feed_staging WHERE feed = ?').bind(feed),
+    ])
+  }
+
+  async clearStaged(feed: string): Promise<void> {
+    await this.db.prepare('DELETE FROM feed_staging WHERE feed = ?').bind(feed).run()
   }
 
   async deleteEntries(feed: string, hashes: readonly number[]): Promise<void> {
@@ -207,14 +237,13 @@ export class SqlFeedStore implements FeedStore {
 
 const insertTexts = new Map<number, string>()
 
-/** The multi-row insert for `rows` rows, built once: the adapter caches statements by text. */
+/** The multi-row staging insert for `rows` rows, built once: the adapter caches statements by text. */
 function insertSql(rows: number): string {
   let sql = insertTexts.get(rows)
   if (sql === undefined) {
     sql =
-      'INSERT INTO feed_entries (feed, hash, kind, value, info) VALUES ' +
-      placeholders(rows, ENTRY_COLUMNS) +
-      ' ON CONFLICT DO NOTHING'
+      'INSERT INTO feed_staging (feed, hash, kind, value, info) VALUES ' +
+      placeholders(rows, ENTRY_COLUMNS)
     insertTexts.set(rows, sql)
   }
   return sql

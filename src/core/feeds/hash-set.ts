@@ -36,17 +36,6 @@ export class HashSet53 {
 
   static readonly empty = new HashSet53(new Float64Array(0))
 
-  /** Takes ownership of `values`: sorts it in place and drops duplicates. */
-  static fromUnsorted(values: Float64Array): HashSet53 {
-    values.sort()
-    let unique = 0
-    for (let i = 0; i < values.length; i++) {
-      const value = values[i] ?? 0
-      if (i === 0 || value !== values[unique - 1]) values[unique++] = value
-    }
-    return new HashSet53(unique === values.length ? values : values.slice(0, unique))
-  }
-
   /** Trusts that `values` is sorted ascending without duplicates (as SQL returns the key). */
   static fromSorted(values: Float64Array): HashSet53 {
     return new HashSet53(values)
@@ -92,46 +81,5 @@ export class HashSet53 {
 
   at(index: number): number {
     return this.sorted[index] ?? 0
-  }
-}
-
-/**
- * Collects hashes of unknown count in fixed 64K-entry blocks, so growing never
- * copies and never holds twice the memory (a doubling buffer would peak at
- * 2.5 times the data while it copies).
- */
-export class HashBuffer {
-  private static readonly BLOCK = 65_536
-  private readonly blocks: Float64Array[] = []
-  private count = 0
-
-  push(value: number): void {
-    const offset = this.count % HashBuffer.BLOCK
-    if (offset === 0) this.blocks.push(new Float64Array(HashBuffer.BLOCK))
-    const block = this.blocks[this.blocks.length - 1]
-    if (block) block[offset] = value
-    this.count++
-  }
-
-  get length(): number {
-    return this.count
-  }
-
-  /** Copies the collected values into `target` from `at`. */
-  copyTo(target: Float64Array, at: number): void {
-    let left = this.count
-    for (const block of this.blocks) {
-      const used = Math.min(left, HashBuffer.BLOCK)
-      target.set(block.subarray(0, used), at)
-      at += used
-      left -= used
-    }
-  }
-
-  /** The collected values in one array. */
-  take(): Float64Array {
-    const out = new Float64Array(this.count)
-    this.copyTo(out, 0)
-    return out
   }
 }

@@ -90,6 +90,7 @@ export class LocalFeeds {
       return await this.syncHeld(definition, onProgress)
     } catch (err) {
       const code = err instanceof ProviderError ? err.reason : 'sync_failed'
+      await this.store.clearStaged(name)
       await this.store.recordFailure(name, this.options.now(), code, null)
       this.states.delete(name)
       throw err
@@ -152,6 +153,8 @@ export class LocalFeeds {
     definition: FeedDefinition,
     onProgress?: (p: SyncProgress) => void,
   ): Promise<SyncReport> {
+    // Left over from a sync that crashed while holding the (now expired) lease.
+    await this.store.clearStaged(definition.name)
     const before = await this.store.state(definition.name)
     const index = this.indexes.get(definition.name)
     const current =

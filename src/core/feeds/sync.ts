@@ -10,7 +10,7 @@ import type { FeedDefinition, FeedSource } from './definitions.js'
 import type { FeedEntry, FeedStore } from './feed-store.js'
 import { type EndpointPolicy, ProviderError, fetchEndpoint } from './fetch.js'
 import { parseFeed } from './formats.js'
-import { HashBuffer, HashSet53 } from './hash-set.js'
+import { HashSet53 } from './hash-set.js'
 import { toFeedEntry } from './keys.js'
 import { decodedChunks } from './stream.js'
 
@@ -46,18 +46,22 @@ const INSERT_CHUNK = 2000
 /** Hashes read per page when the current set is not in memory. */
 const HASH_PAGE = 50_000
 
-/** Reads the feed's current hashes from the store, in order, a page at a time. */
+/**
+ * Reads the feed's hashes from the store, in order, a page at a time, into
+ * one array of the counted size (no growing, so no second copy in memory).
+ */
 export async function loadHashSet(store: FeedStore, feed: string): Promise<HashSet53> {
-  const buffer = new HashBuffer()
+  const values = new Float64Array(await store.count(feed))
+  let filled = 0
   let after = -1
-  for (;;) {
-    const page = await store.hashPage(feed, after, HASH_PAGE)
-    for (const hash of page) buffer.push(hash)
+  while (filled < values.length) {
+    const page = await store.hashPage(feed, after, Math.min(HASH_PAGE, values.length - filled))
+    for (const hash of page) values[filled++] = hash
     const last = page[page.length - 1]
-    if (page.length < HASH_PAGE || last === undefined) break
+    if (last === undefined) break
     after = last
   }
-  return HashSet53.fromSorted(buffer.take())
+  return HashSet53.fromSorted(filled === values.length ? values : values.slice(0, filled))
 }
 
 /**
@@ -70,7 +74,6 @@ export async function syncFeed(
   deps: SyncDeps,
 ): Promise<{ set: HashSet53; report: SyncReport }> {
   const seen = new Uint8Array(current.size)
-  const added = new HashBuffer()
   const pending: FeedEntry[] = []
   let skipped = 0
   let entries = 0
@@ -91,10 +94,7 @@ export async function syncFeed(
 
         const at = current.indexOf(entry.hash)
         if (at >= 0) seen[at] = 1
-        else {
-          added.push(entry.hash)
-          pending.push(entry)
-        }
+        else pending.push(entry)
       }
       if (pending.length >= INSERT_CHUNK) await flush(deps.store, definition.name, pending)
       progress.entries()
@@ -105,11 +105,13 @@ export async function syncFeed(
     }
   }
   await flush(deps.store, definition.name, pending)
+  await deps.store.commitStaged(definition.name)
 
   const removed = collectRemoved(current, seen)
   await deps.store.deleteEntries(definition.name, removed)
 
-  const set = mergeSet(current, seen, added)
+  // The table is the truth and returns hashes sorted: cheaper in memory than merging here.
+  const set = await loadHashSet(deps.store, definition.name)
   const report = {
     feed: definition.name,
     entries: set.size,
@@ -120,10 +122,8 @@ export async function syncFeed(
   return { set, report }
 }
 
-/** Writes the pending entries in hash order, which keeps the index's page writes local. */
 async function flush(store: FeedStore, feed: string, pending: FeedEntry[]): Promise<void> {
-  const entries = pending.splice(0).sort((a, b) => a.hash - b.hash)
-  await store.insertEntries(feed, entries)
+  await store.stageEntries(feed, pending.splice(0))
 }
 
 async function* readSource(
@@ -178,15 +178,4 @@ function collectRemoved(current: HashSet53, seen: Uint8Array): number[] {
   const removed: number[] = []
   for (let i = 0; i < seen.length; i++) if (seen[i] === 0) removed.push(current.at(i))
   return removed
-}
-
-function mergeSet(current: HashSet53, seen: Uint8Array, added: HashBuffer): HashSet53 {
-  let kept = 0
-  for (let i = 0; i < seen.length; i++) if (seen[i] === 1) kept++
-
-  const merged = new Float64Array(kept + added.length)
-  let at = 0
-  for (let i = 0; i < seen.length; i++) if (seen[i] === 1) merged[at++] = current.at(i)
-  added.copyTo(merged, at)
-  return HashSet53.fromUnsorted(merged)
 }
