@@ -89,8 +89,8 @@ export class ProviderSet {
       const { prefixes } = await this.safeBrowsingUpdate.sync()
       return { name, entries: prefixes }
     }
-    const report = await this.feeds.sync(name, onProgress)
-    return { name, ...report }
+    const { entries, added, removed, skipped } = await this.feeds.sync(name, onProgress)
+    return { name, entries, added, removed, skipped }
   }
 
   /** Loads what is stored into memory; the Node server calls it at start-up. */
