@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * The `clickgate` command. Exit codes: 0 success, 1 bad usage or an invalid
- * link, 2 unreadable input.
+ * link, 2 unreadable input, 3 a reputation feed could not be synced.
  */
 
 import { VERSION } from '../core/version.js'

@@ -25,9 +25,13 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true })
 })
 
+/** Admin token for the detailed /healthz (feeds are deployment details). */
+const ADMIN = 'admin-token-for-feed-tests-0123456789'
+
 function env(extra: Record<string, string> = {}): Record<string, string> {
   return {
     PATH: process.env.PATH ?? '',
+    CLICKGATE_ADMIN_TOKEN: ADMIN,
     CLICKGATE_DB: join(dir, 'feeds.db'),
     CLICKGATE_PROVIDERS: 'urlhaus,openphish',
     CLICKGATE_PROVIDER_USE: 'noncommercial',
@@ -110,7 +114,10 @@ describe('the server schedule', () => {
       await expect
         .poll(
           async () => {
-            const health = (await (await fetch(`${server.baseUrl}/healthz`)).json()) as {
+            const response = await fetch(`${server.baseUrl}/healthz`, {
+              headers: { Authorization: `Bearer ${ADMIN}` },
+            })
+            const health = (await response.json()) as {
               feeds: { name: string; entries: number }[]
             }
             return health.feeds.map((f) => [f.name, f.entries])

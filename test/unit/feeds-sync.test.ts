@@ -14,7 +14,7 @@ import {
   urlhausHostfile,
   urlhausJson,
 } from '../support/fakes.js'
-import { createHarness, testConfig } from '../support/harness.js'
+import { ADMIN_TOKEN, bearer, createHarness, testConfig } from '../support/harness.js'
 
 let fakes: FakeServer[] = []
 afterEach(async () => {
@@ -42,7 +42,8 @@ interface HealthFeed {
 }
 
 async function health(h: ReturnType<typeof harness>): Promise<HealthFeed[]> {
-  const body = (await (await h.app.request('/healthz')).json()) as { feeds: HealthFeed[] }
+  const response = await h.app.request('/healthz', { headers: bearer(ADMIN_TOKEN) })
+  const body = (await response.json()) as { feeds: HealthFeed[] }
   return body.feeds
 }
 

@@ -4,7 +4,7 @@ import { withBudget } from '../../src/core/verdict/budget.js'
 import type { ClickSubject, Finding, Signal } from '../../src/core/verdict/types.js'
 import { click } from '../support/clicks.js'
 import { type FakeServer, startFake } from '../support/fakes.js'
-import { createHarness, testConfig } from '../support/harness.js'
+import { ADMIN_TOKEN, bearer, createHarness, testConfig } from '../support/harness.js'
 
 const subject: ClickSubject = {
   target: 'https://shop.example/',
@@ -150,7 +150,8 @@ describe('providers that are not configured', () => {
     const h = createHarness()
 
     const result = await click(h, 'https://shop.example/offer')
-    const health = (await (await h.app.request('/healthz')).json()) as { feeds: unknown[] }
+    const response = await h.app.request('/healthz', { headers: bearer(ADMIN_TOKEN) })
+    const health = (await response.json()) as { feeds: unknown[] }
 
     expect(h.deps.providers.signals).toEqual([])
     expect(h.deps.signals.map((s) => s.name)).toEqual(['rules', 'message', 'syntax'])

@@ -165,8 +165,8 @@ describe('the feed scheduler', () => {
       CLICKGATE_OPENPHISH_URL: fake.url,
     })
     const clock = { now: Date.parse('2026-12-03T12:00:00Z') }
-    const server = createServices(config, new SqlStore(db), () => clock.now)
-    const cron = createServices(config, new SqlStore(db), () => clock.now)
+    const server = createServices(config, new SqlStore(db), { now: () => clock.now })
+    const cron = createServices(config, new SqlStore(db), { now: () => clock.now })
     const events: string[] = []
     const scheduler = startFeedScheduler(server.providers, {
       logger: (_level, event) => events.push(event),

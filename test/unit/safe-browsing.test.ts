@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { PrefixSet } from '../../src/core/providers/prefix-set.js'
 import { click } from '../support/clicks.js'
 import { sha256 } from '../support/fakes.js'
-import { createHarness, testConfig } from '../support/harness.js'
+import { ADMIN_TOKEN, bearer, createHarness, testConfig } from '../support/harness.js'
 import {
   SAFE_BROWSING_TEST_KEY,
   type SafeBrowsingFake,
@@ -190,7 +190,8 @@ describe('Safe Browsing Update API', () => {
     h.clock.now += 31 * 60_000
     const miss = await click(h, 'https://clean.example/')
     const hit = await click(h, 'http://evil.example/')
-    const health = (await (await h.app.request('/healthz')).json()) as {
+    const response = await h.app.request('/healthz', { headers: bearer(ADMIN_TOKEN) })
+    const health = (await response.json()) as {
       feeds: { stale: boolean }[]
     }
 
