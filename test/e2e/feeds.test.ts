@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 
 import { type FakeServer, startFake, urlhausCsv } from '../support/fakes.js'
+import { SAFE_BROWSING_TEST_KEY, startSafeBrowsingFake } from '../support/safe-browsing-fake.js'
 import { CLI, requireBuild, startServer } from '../support/server.js'
 
 let fake: FakeServer
@@ -94,6 +95,23 @@ describe('clickgate feeds', () => {
     expect(sync.status).toBe(3)
     expect(sync.stderr).toContain('openphish: sync failed (http_503)')
     expect(sync.stderr).not.toContain('SECRET-APP-KEY')
+  })
+
+  it('runs a Safe Browsing update in the sync worker too', async () => {
+    const safeBrowsing = await startSafeBrowsingFake()
+    safeBrowsing.listed.set('MALWARE', ['evil.example/'])
+    try {
+      const sync = await cli(['feeds', 'sync', 'safebrowsing-update'], {
+        CLICKGATE_PROVIDERS: 'safebrowsing-update',
+        CLICKGATE_SAFE_BROWSING_KEY: SAFE_BROWSING_TEST_KEY,
+        CLICKGATE_SAFE_BROWSING_URL: safeBrowsing.server.url,
+      })
+
+      expect(sync.status).toBe(0)
+      expect(JSON.parse(sync.stdout)).toMatchObject({ name: 'safebrowsing-update', entries: 4 })
+    } finally {
+      await safeBrowsing.server.close()
+    }
   })
 
   it('refuses a feed that is not enabled', async () => {

@@ -42,9 +42,9 @@ export interface SyncDeps {
 }
 
 /** Entries written per store call; each call is a few batches. */
-const INSERT_CHUNK = 2000
+const INSERT_CHUNK = 1000
 /** Hashes read per page when the current set is not in memory. */
-const HASH_PAGE = 50_000
+const HASH_PAGE = 20_000
 
 /**
  * Reads the feed's hashes from the store, in order, a page at a time, into

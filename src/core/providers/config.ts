@@ -7,6 +7,7 @@
 
 import { type FailureVerdict, MAX_BUDGET_MS } from '../verdict/budget.js'
 import { isLoopbackHost } from '../feeds/fetch.js'
+import { VERSION } from '../version.js'
 import { PROVIDERS, PROVIDER_NAMES, type ProviderName } from './catalogue.js'
 
 type Env = Record<string, string | undefined>
@@ -33,7 +34,8 @@ export interface ProvidersConfig {
 /** A click waits this long for one provider by default. */
 export const DEFAULT_PROVIDER_BUDGET_MS = 1500
 
-export const USER_AGENT = 'clickgate/0.1 (+https://github.com/clickgate/clickgate)'
+/** PhishTank and abuse.ch ask for a descriptive User-Agent on automated downloads. */
+export const USER_AGENT = `clickgate/${VERSION} (reputation feed sync)`
 
 const SAFE_BROWSING_THREATS = ['MALWARE', 'SOCIAL_ENGINEERING', 'UNWANTED_SOFTWARE']
 const WEB_RISK_THREATS = ['MALWARE', 'SOCIAL_ENGINEERING', 'UNWANTED_SOFTWARE']

@@ -6,8 +6,9 @@
 
 import { type EndpointPolicy, ProviderError, fetchEndpoint } from '../feeds/fetch.js'
 import type { Finding } from '../verdict/types.js'
+import { VERSION } from '../version.js'
 
-export const CLIENT_INFO = { clientId: 'clickgate', clientVersion: '0.1.0' }
+export const CLIENT_INFO = { clientId: 'clickgate', clientVersion: VERSION }
 
 /** Largest JSON answer we read from an API; real ones are a few kilobytes. */
 export const MAX_API_RESPONSE_BYTES = 4 * 1024 * 1024
