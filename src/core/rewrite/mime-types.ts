@@ -3,6 +3,8 @@
  * decoded, handed to a scanner, and re-encoded only when their text changed.
  */
 
+import type { LineEnding } from './qp.js'
+
 /** Why a part was passed through untouched or handled with care. Stable codes. */
 export type PartFlag =
   | 'unknown_transfer_encoding'
@@ -55,4 +57,38 @@ export interface MimeMessage {
   flags: MimeFlag[]
   /** The top-level Message-ID header value with angle brackets removed, or null. */
   messageId: string | null
+}
+
+/** Where a text leaf lives in the source and what serializing it needs. */
+export interface LeafSlot {
+  /** Offset of the first body byte, after the blank line. */
+  bodyStart: number
+  /** Offset just past the body: before the line break of the next delimiter, or the end. */
+  bodyEnd: number
+  transferEncoding: string
+  /** Line ending the body uses (or its header block, for a body without one). */
+  lineEnding: LineEnding
+  /** The decoded body as parsed: a replacement equal to it changes nothing. */
+  decoded: string
+  /** The Content-Transfer-Encoding value range (after the colon), or null when absent. */
+  transferEncodingValue: { start: number; end: number } | null
+  /** Where to insert a Content-Transfer-Encoding field when there is none. */
+  headerInsertAt: number
+  /** Line ending for an inserted header field. */
+  headerLineEnding: LineEnding
+}
+
+/** A parsed message: the MimeMessage view plus what serializeMime needs. */
+export interface ParsedMime extends MimeMessage {
+  /** The whole input as a binary string; every offset points into it. */
+  readonly source: string
+  /** Each text leaf's location, keyed by its path. */
+  readonly slots: ReadonlyMap<string, LeafSlot>
+}
+
+/** The result of serializing. */
+export interface SerializedMime {
+  bytes: Uint8Array
+  /** Flags raised while serializing (e.g. `reencoded_quoted_printable`); parse flags stay on the message. */
+  flags: MimeFlag[]
 }

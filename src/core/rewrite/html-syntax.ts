@@ -1,0 +1,206 @@
+/**
+ * Tokenizer states that htmlparser2 does not model the way the HTML Standard
+ * does, re-implemented as small scanners over the source: where a tag really
+ * ends, where script data really ends, and the body of an Outlook
+ * conditional comment. None of them recurses.
+ */
+
+export const GT = 0x3e
+const LT = 0x3c
+const SLASH = 0x2f
+const DASH = 0x2d
+const EQUALS = 0x3d
+const DOUBLE_QUOTE = 0x22
+const SINGLE_QUOTE = 0x27
+
+/** Tab, LF, FF, CR and space: the HTML tokenizer's whitespace (CR stands in for CRLF). */
+function isHtmlSpace(code: number): boolean {
+  return code === 0x20 || code === 0x09 || code === 0x0a || code === 0x0c || code === 0x0d
+}
+
+const enum TagState {
+  BeforeName,
+  Name,
+  AfterName,
+  BeforeValue,
+  DoubleQuoted,
+  SingleQuoted,
+  Unquoted,
+}
+
+/**
+ * Where a tag ends: the offset of its closing `>`, or -1 when the input ends
+ * first. Follows the attribute states of §13.2.5.32-§13.2.5.40, starting just
+ * after the tag name.
+ */
+export function findTagEnd(src: string, from: number, to: number): number {
+  let state = TagState.BeforeName
+
+  for (let i = from; i < to; i++) {
+    const code = src.charCodeAt(i)
+    const next = nextTagState(state, code)
+    if (next === null) return i
+    state = next
+  }
+
+  return -1
+}
+
+/** One step of {@link findTagEnd}; null means the tag is complete. */
+function nextTagState(state: TagState, code: number): TagState | null {
+  switch (state) {
+    case TagState.DoubleQuoted:
+      return code === DOUBLE_QUOTE ? TagState.BeforeName : state
+    case TagState.SingleQuoted:
+      return code === SINGLE_QUOTE ? TagState.BeforeName : state
+    case TagState.Unquoted:
+      if (code === GT) return null
+      return isHtmlSpace(code) ? TagState.BeforeName : state
+    default:
+      return nextTagStateOutsideValue(state, code)
+  }
+}
+
+function nextTagStateOutsideValue(state: TagState, code: number): TagState | null {
+  if (code === GT) return null
+
+  if (state === TagState.BeforeValue) {
+    if (code === DOUBLE_QUOTE) return TagState.DoubleQuoted
+    if (code === SINGLE_QUOTE) return TagState.SingleQuoted
+    return isHtmlSpace(code) ? state : TagState.Unquoted
+  }
+
+  // "/" only matters right before ">" (self-closing start tag state, §13.2.5.40).
+  if (code === SLASH) return TagState.BeforeName
+  if (isHtmlSpace(code)) return state === TagState.Name ? TagState.AfterName : state
+  // "=" before any name starts a name (§13.2.5.32); after one it introduces the value.
+  if (code === EQUALS && state !== TagState.BeforeName) return TagState.BeforeValue
+  return TagState.Name
+}
+
+const enum ScriptState {
+  Data,
+  Escaped,
+  DoubleEscaped,
+}
+
+/**
+ * Where the script data that starts at `from` ends: the offset of the `<` of
+ * the `</script` end tag that closes it, or `to`.
+ *
+ * Implements the script data states of §13.2.5.4 and §13.2.5.15-§13.2.5.31
+ * collapsed to three: after `<!--` a nested `<script>` makes the following
+ * `</script>` plain text until `-->` or a further `</script>`.
+ */
+export function findScriptEnd(src: string, from: number, to: number): number {
+  let state = ScriptState.Data
+  let i = src.indexOf('<', from)
+
+  while (i >= 0 && i < to) {
+    const step = scriptStep(src, i, to, state)
+    if (step.end) return i
+    state = step.state
+    i = nextScriptMarker(src, step.next, to, state)
+  }
+
+  return to
+}
+
+interface ScriptStep {
+  end: boolean
+  state: ScriptState
+  next: number
+}
+
+/** Finds the next `<` (or, once escaped, `-`) that can change the script state. */
+function nextScriptMarker(src: string, from: number, to: number, state: ScriptState): number {
+  if (state === ScriptState.Data) return src.indexOf('<', from)
+
+  for (let i = from; i < to; i++) {
+    const code = src.charCodeAt(i)
+    if (code === LT || code === DASH) return i
+  }
+  return -1
+}
+
+/** Reads the construct at `i` (a `<` or `-`) in script data. */
+function scriptStep(src: string, i: number, to: number, state: ScriptState): ScriptStep {
+  if (src.charCodeAt(i) === DASH) return scriptDashes(src, i, to, state)
+
+  const after = i + 1
+  if (src.charCodeAt(after) === SLASH) return scriptEndTag(src, after + 1, to, state)
+
+  if (state === ScriptState.Data) {
+    // "<!--" enters the escaped state (§13.2.5.18-§13.2.5.20). Its dashes are read
+    // again by scriptDashes because "<!-->" is already back in script data.
+    const escapes = src.startsWith('!--', after) && after + 3 <= to
+    return {
+      end: false,
+      state: escapes ? ScriptState.Escaped : state,
+      next: escapes ? after + 1 : after,
+    }
+  }
+
+  if (state === ScriptState.Escaped && isScriptName(src, after, to)) {
+    // "<script" + terminator inside an escape: double escaped (§13.2.5.26).
+    return { end: false, state: ScriptState.DoubleEscaped, next: after + 6 }
+  }
+
+  return { end: false, state, next: after }
+}
+
+/** "-->" after an escape leaves it for plain script data (§13.2.5.24, §13.2.5.29). */
+function scriptDashes(src: string, i: number, to: number, state: ScriptState): ScriptStep {
+  let j = i
+  while (j < to && src.charCodeAt(j) === DASH) j++
+
+  const closes = j - i >= 2 && j < to && src.charCodeAt(j) === GT
+  return { end: false, state: closes ? ScriptState.Data : state, next: closes ? j + 1 : j }
+}
+
+/** `</` in script data: `</script` + terminator ends the script, or a double escape. */
+function scriptEndTag(src: string, nameStart: number, to: number, state: ScriptState): ScriptStep {
+  if (!isScriptName(src, nameStart, to)) return { end: false, state, next: nameStart }
+
+  if (state === ScriptState.DoubleEscaped) {
+    return { end: false, state: ScriptState.Escaped, next: nameStart + 6 }
+  }
+  return { end: true, state, next: nameStart }
+}
+
+/** "script" (any case) followed by whitespace, "/" or ">". */
+function isScriptName(src: string, at: number, to: number): boolean {
+  if (at + 6 >= to) return false
+  if (src.slice(at, at + 6).toLowerCase() !== 'script') return false
+
+  const code = src.charCodeAt(at + 6)
+  return isHtmlSpace(code) || code === SLASH || code === GT
+}
+
+/** Matches `[if mso]>`, `[if !mso]>`, `[ if gte mso 9 ]>`… at the start of a comment. */
+const CONDITION_START = /^\s*\[\s*if\s[^\]]*\]\s*>/i
+/** Matches `<![endif]` (whitespace tolerant) at the end of a comment. */
+const CONDITION_END = /<!\s*\[\s*endif\s*\]\s*$/i
+/** Longest prefix/suffix we test, so the patterns never run over a whole large comment. */
+const CONDITION_WINDOW = 256
+
+/**
+ * The markup inside an Outlook conditional comment (`<!--[if mso]> … <![endif]-->`),
+ * given the comment's content span; null for an ordinary comment. The
+ * downlevel-revealed forms (`<!--[if !mso]><!-- -->`) are ordinary comments
+ * whose links sit outside them.
+ */
+export function conditionalBody(
+  src: string,
+  start: number,
+  end: number,
+): { start: number; end: number } | null {
+  const head = CONDITION_START.exec(src.slice(start, Math.min(end, start + CONDITION_WINDOW)))
+  if (head === null) return null
+
+  const tailStart = Math.max(start + head[0].length, end - CONDITION_WINDOW)
+  const tail = CONDITION_END.exec(src.slice(tailStart, end))
+  if (tail === null) return null
+
+  return { start: start + head[0].length, end: tailStart + tail.index }
+}

@@ -1,0 +1,129 @@
+/**
+ * Writes a parsed message back with some text leaves replaced. Every byte
+ * outside the changed leaves' bodies is copied, and changed leaves are
+ * re-encoded in their own transfer encoding.
+ */
+
+import { binaryToBytes } from '../bytes.js'
+import { BASE64_MAX_LINE, encodeBase64Body } from './base64.js'
+import type { LeafSlot, MimeFlag, ParsedMime, SerializedMime } from './mime-types.js'
+import { encodeQuotedPrintable, reencodeQuotedPrintable, type LineEnding } from './qp.js'
+
+/**
+ * RFC 5322 2.1.1: a line must not exceed 998 octets without its CRLF. Relays
+ * cut longer lines, which breaks any link they cut through.
+ */
+export const MAX_LINE_OCTETS = 998
+
+interface Edit {
+  start: number
+  end: number
+  text: string
+}
+
+/**
+ * Writes the message back with the given leaves replaced. `replacements` maps
+ * a leaf path to its new decoded body (binary string). Every byte outside the
+ * changed leaves' bodies is copied; with an empty map the output equals the
+ * input. A replacement equal to the parsed body changes nothing. Throws a
+ * RangeError for a path that is not a leaf of this message.
+ */
+export function serializeMime(
+  message: ParsedMime,
+  replacements: ReadonlyMap<string, string>,
+): SerializedMime {
+  const edits: Edit[] = []
+  const flags: MimeFlag[] = []
+
+  for (const [path, text] of replacements) {
+    const slot = message.slots.get(path)
+    if (!slot) throw new RangeError(`no text leaf at MIME part "${path}"`)
+    if (text === slot.decoded) continue
+    edits.push(...editLeaf(message.source, path, slot, text, flags))
+  }
+
+  edits.sort((a, b) => a.start - b.start)
+  return { bytes: binaryToBytes(applyEdits(message.source, edits)), flags }
+}
+
+function applyEdits(source: string, edits: Edit[]): string {
+  const pieces: string[] = []
+  let pos = 0
+  for (const edit of edits) {
+    pieces.push(source.slice(pos, edit.start), edit.text)
+    pos = edit.end
+  }
+  pieces.push(source.slice(pos))
+  return pieces.join('')
+}
+
+/** The edits that give one leaf its new decoded body, in its own transfer encoding. */
+function editLeaf(
+  source: string,
+  path: string,
+  slot: LeafSlot,
+  text: string,
+  flags: MimeFlag[],
+): Edit[] {
+  const original = source.slice(slot.bodyStart, slot.bodyEnd)
+  const body = (replacement: string): Edit => ({
+    start: slot.bodyStart,
+    end: slot.bodyEnd,
+    text: replacement,
+  })
+
+  if (slot.transferEncoding === 'quoted-printable') {
+    return [body(reencodeQuotedPrintable(original, text, slot.lineEnding))]
+  }
+  if (slot.transferEncoding === 'base64') {
+    return [body(reencodeBase64(original, text, slot.lineEnding))]
+  }
+
+  // RFC 5322 2.1.1: a 7bit/8bit line must stay within 998 octets, so a body
+  // that grew past it switches to quoted-printable. `binary` has no limit.
+  if (slot.transferEncoding === 'binary' || !hasLongLine(text)) return [body(text)]
+  flags.push({ part: path, reason: 'reencoded_quoted_printable' })
+  return [markQuotedPrintable(slot), body(encodeQuotedPrintable(text, slot.lineEnding))]
+}
+
+/** Rewrites the Content-Transfer-Encoding value in place, or inserts the field after Content-Type. */
+function markQuotedPrintable(slot: LeafSlot): Edit {
+  const value = slot.transferEncodingValue
+  if (value) return { start: value.start, end: value.end, text: ' quoted-printable' }
+
+  const field = 'Content-Transfer-Encoding: quoted-printable' + slot.headerLineEnding
+  return { start: slot.headerInsertAt, end: slot.headerInsertAt, text: field }
+}
+
+function hasLongLine(text: string): boolean {
+  let start = 0
+  for (;;) {
+    const newline = text.indexOf('\n', start)
+    const end = newline < 0 ? text.length : newline
+    const length = end - start - (end > start && text.charCodeAt(end - 1) === 0x0d ? 1 : 0)
+    if (length > MAX_LINE_OCTETS) return true
+    if (newline < 0) return false
+    start = newline + 1
+  }
+}
+
+/**
+ * Base64 is re-encoded as a whole: same line length as the original's first
+ * line (when it has several lines), same line ending, and the original's
+ * trailing whitespace (the blank line some senders put before the delimiter).
+ */
+function reencodeBase64(original: string, text: string, lineEnding: LineEnding): string {
+  const trimmed = original.slice(0, trimWhitespaceEnd(original))
+  const trailing = original.slice(trimmed.length)
+  const newline = trimmed.indexOf('\n')
+  const firstLine = newline < 0 ? '' : trimmed.slice(0, newline).replace(/\r$/, '')
+  const lineLength = firstLine.length > 0 ? firstLine.length : BASE64_MAX_LINE
+  return encodeBase64Body(text, lineLength, lineEnding) + trailing
+}
+
+/** Length of `text` without trailing whitespace (a loop: a `\s+$` regex can backtrack quadratically). */
+function trimWhitespaceEnd(text: string): number {
+  let end = text.length
+  while (end > 0 && ' \t\r\n\f\v'.includes(text[end - 1])) end--
+  return end
+}
