@@ -21,7 +21,19 @@ export interface LinkContext {
 }
 
 export interface Linker {
+  /** Registers the targets and the message, and signs links for `context.recipient`. */
   linksFor(targets: readonly string[], context: LinkContext): Promise<Map<string, string>>
+  /**
+   * Registers the targets and the message once; the result signs links for
+   * any number of recipients without touching storage again.
+   */
+  prepare(targets: readonly string[], context: LinkContext): Promise<PreparedLinks>
+}
+
+/** Targets registered for one message, ready to be signed per recipient. */
+export interface PreparedLinks {
+  /** Target to signed link, with the recipient's keyed hash in each token. */
+  forRecipient(recipient: string | null): Promise<Map<string, string>>
 }
 
 export interface LinkerOptions {
@@ -43,32 +55,29 @@ export function createLinker(options: LinkerOptions): Linker {
   const prefix = options.baseUrl.href.replace(/\/$/, '') + '/r/'
 
   async function linksFor(targets: readonly string[], context: LinkContext) {
-    const links = new Map<string, string>()
-    if (targets.length === 0) {
-      // An authenticated message is recorded even without links: the record is the audit trail.
-      if (context.auth) await registerMessage(context, options.now())
-      return links
-    }
+    const prepared = await prepare(targets, context)
+    return prepared.forRecipient(context.recipient ?? null)
+  }
+
+  async function prepare(targets: readonly string[], context: LinkContext): Promise<PreparedLinks> {
+    if (targets.length === 0) return { forRecipient: async () => new Map<string, string>() }
 
     const now = options.now()
     const ids = await options.store.registerLinks(targets, now)
-    await options.onRegistered?.([...ids.keys()], now)
-    const shared = await sharedClaims(context, now)
-
-    for (const [target, linkId] of ids) {
-      links.set(target, prefix + (await signToken(options.ring, { ...shared, linkId })))
-    }
-    return links
-  }
-
-  async function sharedClaims(context: LinkContext, now: number) {
     const issuedAt = Math.floor(now / 1000)
     const messageRef = await registerMessage(context, now)
-    const recipientRef = context.recipient
-      ? await options.hasher.recipientRef(context.recipient)
-      : undefined
     const expiresAt = options.linkTtlSeconds ? issuedAt + options.linkTtlSeconds : undefined
-    return { issuedAt, messageRef, recipientRef, expiresAt }
+
+    async function forRecipient(recipient: string | null) {
+      const recipientRef = recipient ? await options.hasher.recipientRef(recipient) : undefined
+      const shared = { issuedAt, messageRef, recipientRef, expiresAt }
+      const links = new Map<string, string>()
+      for (const [target, linkId] of ids) {
+        links.set(target, prefix + (await signToken(options.ring, { ...shared, linkId })))
+      }
+      return links
+    }
+    return { forRecipient }
   }
 
   /**
@@ -87,5 +96,5 @@ export function createLinker(options: LinkerOptions): Linker {
     return options.store.registerMessage(key, now, findings, auth)
   }
 
-  return { linksFor }
+  return { linksFor, prepare }
 }

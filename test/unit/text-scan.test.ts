@@ -5,7 +5,7 @@ import type { TextLink } from '../../src/core/rewrite/types.js'
 
 /** Scans and checks the invariants every result must keep. */
 function scan(src: string): TextLink[] {
-  const links = scanText(src)
+  const links = scanText(src).links
 
   let previousEnd = -1
   for (const link of links) {

@@ -1,96 +1,132 @@
 /**
- * Charset handling for text parts held as binary strings. Markup and URL
- * syntax are ASCII, so structure is found on the bytes; only link values and
- * plain text are decoded with the part's charset.
+ * Which charset a text part is in, read the way a mail client reads it, and
+ * how its bytes decode. Only the standard TextDecoder is used, so the code
+ * runs wherever the WHATWG Encoding Standard is implemented; a runtime whose
+ * TextDecoder lacks a legacy encoding treats the part as unsupported.
  */
 
 import { binaryToBytes, isAscii } from '../bytes.js'
 
-export interface PartDecoder {
-  /** Decodes a byte run (binary string) to text; null when the bytes are invalid. */
-  decode(binary: string): string | null
-  /** False when the charset label is not one the WHATWG Encoding Standard knows. */
-  known: boolean
+/**
+ * How characters sit in the bytes. `ascii`: every ASCII byte is the ASCII
+ * character (UTF-8, windows-125x, ISO-8859-x, KOI8, Shift_JIS, GBK, Big5…),
+ * so markup can be found on the bytes. The others must be decoded first.
+ */
+export type CharsetLayout = 'ascii' | 'utf-16le' | 'utf-16be' | 'iso-2022-jp'
+
+export interface PartCharset {
+  /** WHATWG encoding name (`utf-8`, `windows-1252`…), or null when the label is unknown. */
+  encoding: string | null
+  layout: CharsetLayout
+  /** `known`: as labelled; `repaired`: read from a damaged label; `unknown`: UTF-8 or windows-1252 by content. */
+  label: 'known' | 'repaired' | 'unknown'
 }
 
-export function partDecoder(charset: string | null): PartDecoder {
-  const label = charset && charset !== 'us-ascii' ? charset : 'utf-8'
-  const decoder = tryDecoder(label)
-  const fallback = decoder ?? new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+// Labels of charsets whose ASCII bytes are not ASCII characters and that the
+// Encoding Standard cannot decode (UTF-7, UTF-32, ISO-2022-KR/CN, HZ): such a
+// part cannot be read safely, so it passes through flagged.
+const UNSUPPORTED = [
+  /^utf-?7/,
+  /^unicode-1-1-utf-7$/,
+  /^csunicode11utf7$/,
+  /^utf-?32/,
+  /^ucs-?4/,
+  /^iso-10646-ucs-4/,
+  /^iso-?2022-?(?:kr|cn)/,
+  /^csiso2022(?:kr|cn)/,
+  /^hz-gb-2312$/,
+]
 
-  return {
-    known: decoder !== null,
-    decode(binary) {
-      if (isAscii(binary)) return binary
-      try {
-        return fallback.decode(binaryToBytes(binary))
-      } catch {
-        // Invalid bytes for the charset: the caller reports the link as undecodable.
-        return null
-      }
-    },
+const LAYOUTS: Record<string, CharsetLayout> = {
+  'utf-16le': 'utf-16le',
+  'utf-16be': 'utf-16be',
+  'iso-2022-jp': 'iso-2022-jp',
+}
+
+/**
+ * Reads a charset parameter. Returns null for a charset that cannot be
+ * handled byte-exactly (the part then passes through, flagged). A damaged
+ * label (`utf-8 xyz`, `"iso-8859-1`, `_iso-2022-jp$ESC` from Japanese mobile
+ * carriers) is repaired when its first word is a known label.
+ */
+export function resolveCharset(label: string | null): PartCharset | null {
+  const given = (label ?? '').trim().toLowerCase()
+  if (given === '' || given === 'us-ascii' || given === 'ascii') return known('utf-8', 'known')
+  if (UNSUPPORTED.some((pattern) => pattern.test(given))) return null
+
+  const exact = encodingOf(given)
+  if (exact) return known(exact, 'known')
+
+  const word = /[a-z0-9][a-z0-9_.:-]*/.exec(given.replace(/\$.*$/, ''))?.[0] ?? ''
+  if (UNSUPPORTED.some((pattern) => pattern.test(word))) return null
+  const repaired = word === '' ? null : encodingOf(word)
+  if (repaired) return known(repaired, 'repaired')
+
+  return { encoding: null, layout: 'ascii', label: 'unknown' }
+}
+
+function known(encoding: string, label: PartCharset['label']): PartCharset {
+  return { encoding, layout: LAYOUTS[encoding] ?? 'ascii', label }
+}
+
+/** The WHATWG name for a label, or null when TextDecoder does not know it here. */
+function encodingOf(label: string): string | null {
+  try {
+    return new TextDecoder(label).encoding
+  } catch {
+    // RangeError: not a label of the Encoding Standard (or not built into this runtime).
+    return null
   }
 }
 
-function tryDecoder(label: string): TextDecoder | null {
+/** Decodes bytes like a browser: invalid sequences become U+FFFD. */
+export type ByteDecoder = (binary: string) => string
+
+/**
+ * A decoder for link values and text of a part in an ASCII-compatible
+ * charset. An unknown label decodes as UTF-8 when the bytes are valid UTF-8,
+ * else as windows-1252, the usual fallback of mail clients and browsers.
+ */
+export function byteDecoder(charset: PartCharset): ByteDecoder {
+  const encoding = charset.encoding
+  if (encoding === null) return unknownDecoder
+
+  const decoder = new TextDecoder(encoding, { ignoreBOM: true })
+  return (binary) => (isAscii(binary) ? binary : decoder.decode(binaryToBytes(binary)))
+}
+
+function unknownDecoder(binary: string): string {
+  if (isAscii(binary)) return binary
+  const bytes = binaryToBytes(binary)
+  return strictDecode('utf-8', bytes) ?? new TextDecoder('windows-1252').decode(bytes)
+}
+
+/** Decodes with `fatal: true`; null when the bytes are invalid in the encoding. */
+export function strictDecode(encoding: string, bytes: Uint8Array): string | null {
   try {
-    // ignoreBOM keeps a byte-order mark as a character, so text offsets still map to bytes.
-    return new TextDecoder(label, { fatal: label === 'utf-8' || label === 'utf8', ignoreBOM: true })
+    return new TextDecoder(encoding, { fatal: true, ignoreBOM: true }).decode(bytes)
   } catch {
-    // RangeError: a label the Encoding Standard does not define.
+    // TypeError: invalid bytes for the encoding; the caller falls back.
     return null
   }
 }
 
 /**
- * A binary-string document viewed as text, with a way back from text offsets
- * to byte offsets. Used for plain text, where URLs may hold non-ASCII
- * characters that must be found as characters, not bytes.
+ * Picks the byte order of a part labelled just `utf-16`: the byte order mark
+ * when there is one (RFC 2781 3.2), else the order in which ASCII characters
+ * (markup, spaces, line breaks) show their zero byte.
  */
-export interface TextView {
-  text: string
-  byteOffset(index: number): number
-}
+export function utf16Order(binary: string): 'utf-16le' | 'utf-16be' {
+  if (binary.startsWith('\xfe\xff')) return 'utf-16be'
+  if (binary.startsWith('\xff\xfe')) return 'utf-16le'
 
-export function textView(binary: string, charset: string | null): TextView {
-  const label = charset && charset !== 'us-ascii' ? charset : 'utf-8'
-  if (isAscii(binary)) return { text: binary, byteOffset: (i) => i }
-
-  if (label === 'utf-8' || label === 'utf8') return utf8View(binary)
-  return singleByteView(binary, label)
-}
-
-function utf8View(binary: string): TextView {
-  let text: string
-  try {
-    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(binaryToBytes(binary))
-  } catch {
-    // Not valid UTF-8: fall back to the bytes, which still finds every ASCII URL.
-    return { text: binary, byteOffset: (i) => i }
+  let even = 0
+  let odd = 0
+  const end = Math.min(binary.length, 4096)
+  for (let i = 0; i + 1 < end; i += 2) {
+    if (binary.charCodeAt(i) === 0) even++
+    if (binary.charCodeAt(i + 1) === 0) odd++
   }
-
-  const offsets = new Uint32Array(text.length + 1)
-  let bytes = 0
-  for (let i = 0; i < text.length; i++) {
-    offsets[i] = bytes
-    const code = text.charCodeAt(i)
-    if (code < 0x80) bytes += 1
-    else if (code < 0x800) bytes += 2
-    else if (code >= 0xd800 && code <= 0xdbff) bytes += 4
-    else if (code >= 0xdc00 && code <= 0xdfff) bytes += 0
-    else bytes += 3
-  }
-  offsets[text.length] = bytes
-  return { text, byteOffset: (i) => offsets[i] ?? bytes }
-}
-
-/** Single-byte charsets decode one byte to one code unit, so offsets carry over. */
-function singleByteView(binary: string, label: string): TextView {
-  try {
-    const text = new TextDecoder(label, { ignoreBOM: true }).decode(binaryToBytes(binary))
-    if (text.length === binary.length) return { text, byteOffset: (i) => i }
-  } catch {
-    // Unknown label: handled below like a multi-byte charset.
-  }
-  return { text: binary, byteOffset: (i) => i }
+  // RFC 2781 4.3 defaults to big-endian when nothing tells.
+  return odd > even ? 'utf-16le' : 'utf-16be'
 }

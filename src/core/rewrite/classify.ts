@@ -12,6 +12,8 @@ import {
   schemeOf,
   tryParseUrl,
 } from '../url.js'
+import { MAX_URL_LENGTH } from './limits.js'
+import { encodeQueryFor } from './url-encoding.js'
 
 export type SkipReason =
   | 'empty'
@@ -27,25 +29,34 @@ export type SkipReason =
 
 export type Decision = { rewrite: true; target: string } | { rewrite: false; reason: SkipReason }
 
-/**
- * Longest target we store. Real phishing links reach a few thousand
- * characters; anything far beyond is an attempt to bloat the link table.
- */
-export const MAX_URL_LENGTH = 32_768
+export { MAX_URL_LENGTH } from './limits.js'
 
 export interface ClassifyOptions {
   /** Our public base URL: links under `<base>/r/` are ours and stay as they are. */
   baseUrl: URL
   /** Hosts never rewritten; `*.example.com` covers subdomains only, `example.com` the host only. */
   noRewriteHosts: readonly string[]
+  /** Longest target rewritten; longer ones are skipped as `url_too_long`. Default MAX_URL_LENGTH. */
+  maxUrlLength?: number
 }
 
-/** Classifies an href value that is already character-decoded. */
+/**
+ * Classifies an href value that is already character-decoded. `urlEncoding`
+ * is the document's encoding: a non-ASCII query is percent-encoded in it, as
+ * a browser requests it (WHATWG URL, query state).
+ */
 export function classifyHref(
   value: string,
   base: string | null,
   options: ClassifyOptions,
+  urlEncoding = 'utf-8',
 ): Decision {
+  const decision = classifyValue(value, base, options)
+  if (!decision.rewrite || urlEncoding === 'utf-8') return decision
+  return { rewrite: true, target: encodeQueryFor(decision.target, urlEncoding) }
+}
+
+function classifyValue(value: string, base: string | null, options: ClassifyOptions): Decision {
   const href = cleanHref(value)
   const baseUrl = base === null ? null : parseWebUrl(cleanHref(base))
 
@@ -86,10 +97,18 @@ export function classifyTextUrl(
   return { rewrite: false, reason: 'schemeless_text' }
 }
 
-function classifyRelative(href: string, baseUrl: URL | null, options: ClassifyOptions): Decision {
-  if (baseUrl) {
-    const resolved = tryParseUrl(href, baseUrl.href)
-    if (resolved) return checkTarget(resolved.href, options)
+function classifyRelative(href: string, base: string | null, options: ClassifyOptions): Decision {
+  const baseUrl = base === null ? null : tryParseUrl(cleanHref(base))
+
+  // Any absolute base applies (HTML §4.2.3), whatever its scheme; the result is judged by its own.
+  const resolved = baseUrl === null ? null : tryParseUrl(href, baseUrl.href)
+  if (resolved !== null) {
+    const scheme = resolved.protocol.slice(0, -1)
+    if (WEB_SCHEMES.has(scheme)) return checkTarget(resolved.href, options)
+    return {
+      rewrite: false,
+      reason: UNSAFE_SCHEMES.has(scheme) ? 'unsafe_scheme' : 'non_web_scheme',
+    }
   }
 
   // A network-path reference (`//host/path`) names a host even without a base;
@@ -106,7 +125,8 @@ function classifyRelative(href: string, baseUrl: URL | null, options: ClassifyOp
 const NETWORK_PATH_BASE = 'https://base.invalid/'
 
 function checkTarget(target: string, options: ClassifyOptions): Decision {
-  if (target.length > MAX_URL_LENGTH) return { rewrite: false, reason: 'url_too_long' }
+  if (target.length > (options.maxUrlLength ?? MAX_URL_LENGTH))
+    return { rewrite: false, reason: 'url_too_long' }
 
   const url = parseWebUrl(target)
   if (url && isOwnLink(url, options.baseUrl)) return { rewrite: false, reason: 'own_link' }

@@ -37,25 +37,31 @@ import { QuoteType, Tokenizer, type TokenizerCallbacks } from 'htmlparser2'
 
 import { FONT_BREAKOUT_ATTRIBUTES, ForeignStack } from './html-foreign.js'
 import { GT, conditionalBody, findScriptEnd, findTagEnd } from './html-syntax.js'
+import type { Deadline } from './limits.js'
 import type { HtmlLink, HtmlLinkSource, HtmlScan } from './types.js'
 
 /**
  * Scans an HTML document for the `href` values of `a`, `area` and VML
- * elements, including those inside Outlook conditional comments, and the first
+ * elements, the `action` of forms and the `formaction` of their buttons,
+ * including those inside Outlook conditional comments, and the first
  * `<base href>`.
  *
  * `src` may be a binary string (one code unit per byte, charset not decoded):
  * only ASCII characters take part in markup. Values come back undecoded and in
- * document order. Malformed input never throws.
+ * document order. Malformed input never throws. When `deadline` passes, the
+ * scan stops and says it is incomplete.
  */
-export function scanHtml(src: string): HtmlScan {
-  const sink: ScanSink = { links: [], baseHref: null }
+export function scanHtml(src: string, deadline?: Deadline): HtmlScan {
+  const sink: ScanSink = { links: [], baseHref: null, bodyTagEnd: null, deadline, tags: 0 }
   const text: SourceText = { src, markup: maskCdata(src) }
 
-  scanRegion(text, 0, src.length, 'document', sink)
+  const complete = scanRegion(text, 0, src.length, 'document', sink)
 
-  return { links: sink.links, baseHref: sink.baseHref }
+  return { links: sink.links, baseHref: sink.baseHref, bodyTagEnd: sink.bodyTagEnd, complete }
 }
+
+/** How many start tags pass between two looks at the clock: cheap, yet prompt. */
+const TAGS_PER_CLOCK_CHECK = 256
 
 /** The document itself, or the body of an `<!--[if …]> … <![endif]-->` comment. */
 type RegionKind = 'document' | 'conditional'
@@ -70,6 +76,10 @@ interface SourceText {
 interface ScanSink {
   links: HtmlLink[]
   baseHref: string | null
+  bodyTagEnd: number | null
+  deadline: Deadline | undefined
+  /** Start tags seen so far, for pacing the deadline checks. */
+  tags: number
 }
 
 /** An attribute whose name we care about, while its value is being read. */
@@ -91,7 +101,9 @@ interface OpenTag {
   name: string
   /** True when the tokenizer was told this tag sits in SVG/MathML content. */
   foreign: boolean
-  /** True once any `href` was seen: later duplicates are dropped (§13.2.5.33). */
+  /** The attribute that holds this element's link (`href`, `action`…), or null. */
+  linkAttribute: string | null
+  /** True once the link attribute was seen: later duplicates are dropped (§13.2.5.33). */
   hrefSeen: boolean
   href: AttributeValue | null
   encoding: string | null
@@ -112,6 +124,19 @@ function maskCdata(src: string): string {
 const CDATA_OPEN = '<![CDATA['
 const CDATA_CLOSE = ']]>'
 
+/**
+ * The attribute that carries each element's link. VML shapes (`v:*`) use
+ * `href` too; `<base href>` is read for the document base URL.
+ */
+const LINK_ATTRIBUTES = new Map([
+  ['a', 'href'],
+  ['area', 'href'],
+  ['base', 'href'],
+  ['form', 'action'],
+  ['button', 'formaction'],
+  ['input', 'formaction'],
+])
+
 /** Scans `src[from, to)` as markup, restarting the tokenizer wherever it would desync. */
 function scanRegion(
   text: SourceText,
@@ -119,11 +144,12 @@ function scanRegion(
   to: number,
   kind: RegionKind,
   sink: ScanSink,
-): void {
+): boolean {
   const region = new RegionScanner(text, to, kind, sink)
 
   let pos = from
-  while (pos < to) pos = region.runFrom(pos)
+  while (pos < to && !region.outOfTime) pos = region.runFrom(pos)
+  return !region.outOfTime
 }
 
 /** Tokenizer callbacks for one region; positions from the tokenizer are relative to `base`. */
@@ -133,6 +159,8 @@ class RegionScanner implements TokenizerCallbacks {
   private tokenizer: Tokenizer | null = null
   private base = 0
   private restartAt: number | null = null
+  /** Set when the deadline stopped the scan; the region and its callers stop too. */
+  outOfTime = false
   private tag: OpenTag | null = null
   private attribute: PendingAttribute | null = null
 
@@ -165,11 +193,13 @@ class RegionScanner implements TokenizerCallbacks {
   }
 
   onopentagname(start: number, end: number): void {
-    if (this.stopped()) return
+    if (this.stopped() || this.checkClock()) return
 
+    const name = this.text(start, end).toLowerCase()
     this.tag = {
-      name: this.text(start, end).toLowerCase(),
+      name,
       foreign: this.foreignStack.isForeign(),
+      linkAttribute: LINK_ATTRIBUTES.get(name) ?? (name.startsWith('v:') ? 'href' : null),
       hrefSeen: false,
       href: null,
       encoding: null,
@@ -182,7 +212,7 @@ class RegionScanner implements TokenizerCallbacks {
     if (this.stopped() || this.tag === null) return
 
     // Only short names matter; skip lower-casing kilobytes of junk.
-    const name = end - start <= 8 ? this.text(start, end).toLowerCase() : ''
+    const name = end - start <= 10 ? this.text(start, end).toLowerCase() : ''
     this.attribute = { name, start: -1, end: -1 }
   }
 
@@ -250,6 +280,21 @@ class RegionScanner implements TokenizerCallbacks {
     return this.restartAt !== null
   }
 
+  /** Every TAGS_PER_CLOCK_CHECK start tags, stops the whole scan once the deadline has passed. */
+  private checkClock(): boolean {
+    const sink = this.sink
+    sink.tags++
+    if (sink.tags % TAGS_PER_CLOCK_CHECK !== 0 || !sink.deadline?.expired()) return false
+
+    this.stopForTime()
+    return true
+  }
+
+  private stopForTime(): void {
+    this.outOfTime = true
+    this.restart(this.to)
+  }
+
   private text(start: number, end: number): string {
     return this.src.slice(this.base + start, this.base + end)
   }
@@ -269,6 +314,9 @@ class RegionScanner implements TokenizerCallbacks {
 
     this.commitTag(tag)
     this.foreignStack.startTag(tag, selfClosing)
+    if (tag.name === 'body' && this.kind === 'document' && this.sink.bodyTagEnd === null) {
+      this.sink.bodyTagEnd = this.base + end + 1
+    }
 
     // The tokenizer switched to script data iff it was not told about foreign content.
     // A self-closing `<script/>` is still script data in HTML (§13.2.6.4.4).
@@ -337,7 +385,8 @@ class RegionScanner implements TokenizerCallbacks {
     const body = conditionalBody(this.src, start, end)
     if (body === null) return
 
-    scanRegion(this.source, body.start, body.end, 'conditional', this.sink)
+    const complete = scanRegion(this.source, body.start, body.end, 'conditional', this.sink)
+    if (!complete) this.stopForTime()
   }
 }
 
@@ -350,7 +399,7 @@ function recordAttribute(
 ): void {
   const value = attributeValue(attribute, quote)
 
-  if (attribute.name === 'href') {
+  if (attribute.name === tag.linkAttribute) {
     // Duplicate attributes are dropped by the tokenizer (§13.2.5.33): the first wins,
     // even when it has no value.
     if (tag.hrefSeen) return
@@ -381,6 +430,10 @@ function linkSource(name: string, kind: RegionKind): HtmlLinkSource | null {
 
   if (name === 'a') return conditional ? 'mso-a' : 'a'
   if (name === 'area') return conditional ? 'mso-area' : 'area'
+  // A form in a mail sends what the reader types to its action: a credential
+  // harvester's favourite, so its target is checked like a link.
+  if (name === 'form') return 'form'
+  if (name === 'button' || name === 'input') return 'formaction'
   // VML shapes (v:roundrect, v:rect, v:oval, v:shape…) are Outlook's clickable buttons.
   if (name.startsWith('v:')) return 'vml'
   return null

@@ -12,8 +12,16 @@ export type PartFlag =
   | 'missing_boundary'
   | 'missing_close_boundary'
   | 'no_body'
-  | 'charset_not_ascii_compatible'
+  /** A charset that cannot be handled byte-exactly (UTF-7, UTF-32, ISO-2022-KR…): passed through. */
+  | 'unsupported_charset'
+  /** A label no decoder knows: read as UTF-8 when valid, else windows-1252; bytes kept. */
   | 'unknown_charset'
+  /** A damaged label read by its first word (`utf-8 xyz`, `_iso-2022-jp$ESC`). */
+  | 'repaired_charset'
+  /** Bytes invalid in a charset that must be decoded first (UTF-16, ISO-2022-JP): passed through. */
+  | 'charset_undecodable'
+  /** An edit could not be proven byte-exact in the part's charset: passed through. */
+  | 'charset_roundtrip_failed'
   | 'max_depth'
   | 'malformed_base64'
   | 'attachment'
@@ -24,6 +32,14 @@ export type PartFlag =
   | 'reencoded_quoted_printable'
   /** The message has more entities than the parser walks; the rest passed through. */
   | 'too_many_parts'
+  /** Over the message size limit. */
+  | 'message_too_large'
+  /** More links than the per-message limit; the rest passed through (or defanged). */
+  | 'too_many_links'
+  /** A link longer than the URL length limit. */
+  | 'url_too_long'
+  /** The time budget ran out before this part was scanned. */
+  | 'time_limit'
 
 /** A text part the rewriter may edit. */
 export interface TextLeaf {
@@ -37,10 +53,12 @@ export interface TextLeaf {
   transferEncoding: string
   /** `format=flowed` parameter of text/plain, lower-cased, or null. */
   format: string | null
-  /** True inside an attached message (message/rfc822), false in the message itself. */
-  embedded: boolean
+  /** RFC 3676 4.2 `delsp=yes`: the space before a flowed line break is deleted when joining. */
+  delSp: boolean
   /** Body after transfer decoding, as a binary string (one code unit per byte). */
   decoded: string
+  /** Found below the depth limit (only when the parser was asked to walk past it). */
+  overDepth: boolean
 }
 
 export interface MimeFlag {

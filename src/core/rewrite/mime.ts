@@ -20,17 +20,13 @@ import {
 } from './mime-headers.js'
 import { splitMultipart } from './mime-multipart.js'
 import type { LeafSlot, MimeFlag, ParsedMime, PartFlag, TextLeaf } from './mime-types.js'
+import { type Deadline, MAX_MIME_DEPTH } from './limits.js'
 import { decodeQuotedPrintable, type LineEnding } from './qp.js'
 
 export type { LeafSlot, ParsedMime, SerializedMime } from './mime-types.js'
 export { MAX_LINE_OCTETS, serializeMime } from './mime-serialize.js'
 
-/**
- * Default nesting limit for multipart and message entities. Protects against
- * messages built to exhaust time or memory with deep nesting; entities below
- * it are passed through unparsed.
- */
-export const MAX_MIME_DEPTH = 32
+export { MAX_MIME_DEPTH }
 
 /**
  * Most entities parsed in one message. Protects against a message with a huge
@@ -44,6 +40,13 @@ export interface MimeOptions {
   maxDepth: number
   /** Parse message/rfc822 parts with `Content-Disposition: attachment`; default true. */
   rewriteAttachedMessages?: boolean
+  /**
+   * Keep walking below `maxDepth`, marking what is found there `overDepth`, so
+   * that a fail-closed rewriter can defang it; default false (passed through).
+   */
+  walkPastDepth?: boolean
+  /** Stops the walk when it passes; what is left is flagged `time_limit` and passed through. */
+  deadline?: Deadline
 }
 
 // RFC 2045 6.2: these mean "no encoding"; the body bytes are the content.
@@ -53,21 +56,6 @@ const IDENTITY_ENCODINGS = new Set(['7bit', '8bit', 'binary'])
 const MESSAGE_TYPES = new Set(['message/rfc822', 'message/global'])
 
 const TEXT_TYPES = new Set(['text/plain', 'text/html'])
-
-// cannot be found or written byte-wise. Matched against the lower-cased label.
-const NON_ASCII_COMPATIBLE = [
-  /^utf-?(?:16|32)/,
-  /^ucs-?[24]/,
-  /^iso-10646-ucs-[24]/,
-  /^utf-?7/,
-  /^unicode-1-1-utf-7$/,
-  /^csunicode11utf7$/,
-  /^unicode(?:fffe|feff)?$/,
-  /^csunicode$/,
-  /^iso-?2022/,
-  /^csiso2022/,
-  /^hz-gb-2312$/,
-]
 
 /** An entity waiting to be parsed. */
 interface Pending {
@@ -83,6 +71,8 @@ interface Pending {
   depth: number
   /** Content type when the entity has none (RFC 2046 5.1.5 for multipart/digest). */
   defaultType: string
+  /** Below the depth limit (only walked with `walkPastDepth`). */
+  overDepth: boolean
 }
 
 /** A parsed entity on its way to one of the visitors. */
@@ -97,6 +87,7 @@ interface Walk {
   source: string
   maxDepth: number
   rewriteAttachedMessages: boolean
+  walkPastDepth: boolean
   stack: Pending[]
   entities: number
   leaves: TextLeaf[]
@@ -114,6 +105,7 @@ export function parseMime(bytes: Uint8Array, options: Partial<MimeOptions> = {})
     source,
     maxDepth: options.maxDepth ?? MAX_MIME_DEPTH,
     rewriteAttachedMessages: options.rewriteAttachedMessages ?? true,
+    walkPastDepth: options.walkPastDepth ?? false,
     stack: [],
     entities: 1,
     leaves: [],
@@ -129,11 +121,18 @@ export function parseMime(bytes: Uint8Array, options: Partial<MimeOptions> = {})
     embedded: false,
     depth: 0,
     defaultType: 'text/plain',
+    overDepth: false,
   }
   const rootHead = visit(walk, root)
 
   // An explicit stack instead of recursion: deep input cannot overflow the JS stack.
-  for (let next = walk.stack.pop(); next; next = walk.stack.pop()) visit(walk, next)
+  for (let next = walk.stack.pop(); next; next = walk.stack.pop()) {
+    if (options.deadline?.expired()) {
+      for (const left of [next, ...walk.stack]) flag(walk, left.path, 'time_limit')
+      break
+    }
+    visit(walk, next)
+  }
 
   return {
     leaves: walk.leaves,
@@ -185,7 +184,7 @@ function flag(walk: Walk, part: string, reason: PartFlag): void {
 /** RFC 2046 5.1: splits a multipart body into parts and queues them. */
 function visitMultipart(walk: Walk, entity: Entity): void {
   const { path, pending, head, type } = entity
-  if (pending.depth >= walk.maxDepth) return flag(walk, path, 'max_depth')
+  if (!withinDepth(walk, pending, path)) return
 
   // RFC 2045 6.4: only identity encodings are allowed on a multipart. Clients
   // ignore any other value and read the body as is, so we do the same.
@@ -213,6 +212,7 @@ function visitMultipart(walk: Walk, entity: Entity): void {
       embedded: pending.embedded,
       depth: pending.depth + 1,
       defaultType,
+      overDepth: pending.overDepth || pending.depth >= walk.maxDepth,
     })
   }
 }
@@ -220,7 +220,7 @@ function visitMultipart(walk: Walk, entity: Entity): void {
 /** message/rfc822 and message/global: the body is a message of its own. */
 function visitMessage(walk: Walk, entity: Entity): void {
   const { path, pending, head } = entity
-  if (pending.depth >= walk.maxDepth) return flag(walk, path, 'max_depth')
+  if (!withinDepth(walk, pending, path)) return
 
   // RFC 2046 5.2.1 forbids encoding message/rfc822; a base64 or QP one would
   // have to be decoded and re-encoded as a whole, so it is passed through.
@@ -244,6 +244,7 @@ function visitMessage(walk: Walk, entity: Entity): void {
     embedded: true,
     depth: pending.depth + 1,
     defaultType: 'text/plain',
+    overDepth: pending.overDepth || pending.depth >= walk.maxDepth,
   })
 }
 
@@ -257,9 +258,6 @@ function visitText(walk: Walk, entity: Entity): void {
   if (!known && encoding !== 'base64') return flag(walk, path, 'unknown_transfer_encoding')
 
   const charset = type.params.get('charset')?.trim().toLowerCase() || null
-  if (charset !== null && !isAsciiCompatible(charset)) {
-    return flag(walk, path, 'charset_not_ascii_compatible')
-  }
 
   const body = walk.source.slice(head.bodyStart, pending.end)
   const decoded = decodeBody(body, encoding)
@@ -271,8 +269,9 @@ function visitText(walk: Walk, entity: Entity): void {
     charset,
     transferEncoding: encoding,
     format: type.mediaType === 'text/plain' ? lowerParam(type, 'format') : null,
-    embedded: pending.embedded,
+    delSp: lowerParam(type, 'delsp') === 'yes',
     decoded,
+    overDepth: pending.overDepth,
   })
   walk.slots.set(path, makeSlot(entity, body, encoding, decoded))
 }
@@ -310,6 +309,13 @@ function detectLineEnding(text: string, fallback: LineEnding): LineEnding {
   return newline > 0 && text.charCodeAt(newline - 1) === 0x0d ? '\r\n' : '\n'
 }
 
-function isAsciiCompatible(charset: string): boolean {
-  return !NON_ASCII_COMPATIBLE.some((pattern) => pattern.test(charset))
+/**
+ * At the depth limit an entity is flagged; it is then either passed through
+ * unparsed, or (with `walkPastDepth`) walked with everything below it marked.
+ */
+function withinDepth(walk: Walk, pending: Pending, path: string): boolean {
+  if (pending.depth < walk.maxDepth || pending.overDepth) return true
+
+  flag(walk, path, 'max_depth')
+  return walk.walkPastDepth
 }

@@ -8,7 +8,9 @@ import { decodeHTMLAttribute } from 'entities'
 
 import { type ClassifyOptions, type SkipReason, classifyHref, classifyTextUrl } from './classify.js'
 import { scanHtml } from './html.js'
+import type { Deadline } from './limits.js'
 import { scanText } from './text.js'
+import type { HtmlLinkSource } from './types.js'
 
 export interface Edit {
   start: number
@@ -23,76 +25,106 @@ export interface Skip {
   reason: SkipReason
 }
 
+/** A link that a defang must make unclickable: every rewritable one, and script or over-long ones. */
+export interface Hazard {
+  start: number
+  end: number
+  kind: 'attribute' | 'text'
+  /** The link text (plain text), used to write a visibly defanged copy. */
+  text: string
+}
+
 export interface Plan {
   found: number
   edits: Edit[]
   skipped: Skip[]
+  hazards: Hazard[]
+  /** Targets of `<form action>` and `formaction`: what a form in the message submits to. */
+  formTargets: string[]
+  /** Where a visible notice goes: after `<body>` in HTML, the start of plain text. */
+  noticeAt: number
+  /** False when the deadline stopped the scan. */
+  complete: boolean
 }
 
 /**
  * Turns the characters of a raw attribute value into text. For a MIME part
  * held as a binary string this applies the part's charset; for a string
- * that is already text it is the identity. Returns null when undecodable.
+ * that is already text it is the identity.
  */
-export type ValueDecoder = (raw: string) => string | null
+export type ValueDecoder = (raw: string) => string
 
 /** Longest URL we copy into a summary, so a hostile message cannot balloon it. */
 const MAX_SUMMARY_URL = 2048
 
-export function planHtml(src: string, decodeChars: ValueDecoder, options: ClassifyOptions): Plan {
-  const scan = scanHtml(src)
+/** Skip reasons whose links a defang still neutralises. */
+const HAZARDOUS_SKIPS = new Set<SkipReason>(['unsafe_scheme', 'url_too_long'])
+
+const FORM_SOURCES = new Set<HtmlLinkSource>(['form', 'formaction'])
+
+export interface PlanOptions {
+  classify: ClassifyOptions
+  /** The document's encoding for query strings (see classifyHref). */
+  urlEncoding?: string
+  deadline?: Deadline
+}
+
+export function planHtml(src: string, decodeChars: ValueDecoder, options: PlanOptions): Plan {
+  const scan = scanHtml(src, options.deadline)
   const base = scan.baseHref === null ? null : decodeAttribute(scan.baseHref, decodeChars)
-  const plan: Plan = { found: scan.links.length, edits: [], skipped: [] }
+  const plan = emptyPlan(scan.links.length, scan.bodyTagEnd ?? 0, scan.complete)
 
   for (const link of scan.links) {
     const value = decodeAttribute(link.raw, decodeChars)
-    if (value === null) {
-      plan.skipped.push(skip(link.raw, 'undecodable'))
-      continue
-    }
+    const decision = classifyHref(value, base, options.classify, options.urlEncoding)
+    const span = { start: link.start, end: link.end, kind: 'attribute' as const, text: value }
 
-    const decision = classifyHref(value, base, options)
     if (decision.rewrite) {
-      plan.edits.push({
-        start: link.start,
-        end: link.end,
-        target: decision.target,
-        kind: 'attribute',
-      })
+      plan.edits.push({ ...span, target: decision.target })
+      plan.hazards.push(span)
+      if (FORM_SOURCES.has(link.source)) plan.formTargets.push(decision.target)
     } else {
       plan.skipped.push(skip(value, decision.reason))
+      if (HAZARDOUS_SKIPS.has(decision.reason)) plan.hazards.push(span)
     }
   }
   return plan
 }
 
 /** Plans a plain-text document that is already text (offsets are string offsets). */
-export function planText(src: string, options: ClassifyOptions): Plan {
-  const links = scanText(src)
-  const plan: Plan = { found: links.length, edits: [], skipped: [] }
+export function planText(src: string, options: PlanOptions): Plan {
+  const scan = scanText(src, options.deadline)
+  const plan = emptyPlan(scan.links.length, 0, scan.complete)
 
-  for (const link of links) {
-    const decision = classifyTextUrl(link.text, link.hasScheme, options)
+  for (const link of scan.links) {
+    const decision = classifyTextUrl(link.text, link.hasScheme, options.classify)
+    const span = { start: link.start, end: link.end, kind: 'text' as const, text: link.text }
+
     if (decision.rewrite) {
-      plan.edits.push({ start: link.start, end: link.end, target: decision.target, kind: 'text' })
+      plan.edits.push({ ...span, target: decision.target })
+      plan.hazards.push(span)
     } else {
       plan.skipped.push(skip(link.text, decision.reason))
+      if (HAZARDOUS_SKIPS.has(decision.reason)) plan.hazards.push(span)
     }
   }
   return plan
 }
 
+function emptyPlan(found: number, noticeAt: number, complete: boolean): Plan {
+  return { found, edits: [], skipped: [], hazards: [], formTargets: [], noticeAt, complete }
+}
+
 /** Charset first, then character references: the order a browser decodes in. */
-function decodeAttribute(raw: string, decodeChars: ValueDecoder): string | null {
-  const chars = decodeChars(raw)
-  return chars === null ? null : decodeHTMLAttribute(chars)
+function decodeAttribute(raw: string, decodeChars: ValueDecoder): string {
+  return decodeHTMLAttribute(decodeChars(raw))
 }
 
 function skip(url: string, reason: SkipReason): Skip {
   return { url: url.length > MAX_SUMMARY_URL ? url.slice(0, MAX_SUMMARY_URL) + '…' : url, reason }
 }
 
-/** Writes each edit's link into the document. Edits must not overlap. */
+/** Writes each edit's link into a string document. Edits must not overlap. */
 export function applyEdits(
   src: string,
   edits: readonly Edit[],
@@ -106,11 +138,15 @@ export function applyEdits(
     const link = links.get(edit.target)
     if (link === undefined || edit.start < cursor) continue
 
-    out +=
-      src.slice(cursor, edit.start) + (edit.kind === 'attribute' ? escapeAttribute(link) : link)
+    out += src.slice(cursor, edit.start) + writtenLink(edit, link)
     cursor = edit.end
   }
   return out + src.slice(cursor)
+}
+
+/** The text written for an edit: attribute values are escaped, text is written as is. */
+export function writtenLink(edit: Pick<Edit, 'kind'>, link: string): string {
+  return edit.kind === 'attribute' ? escapeAttribute(link) : link
 }
 
 /** Escapes exactly once; our links are ASCII, so the result is also valid in a binary string. */

@@ -2,22 +2,38 @@
  * The rewriter's front door: a whole MIME message, or a bare HTML or text
  * body, in; the same with every web link replaced by a signed link, plus a
  * summary, out. Runtime-neutral.
+ *
+ * A message is planned once (parse, decode, find and classify links, apply
+ * the limits), its targets are registered once, and it is then rendered for
+ * each recipient with that recipient's signed links: the batch form costs
+ * one plan and one registration however many recipients there are.
  */
 
-import type { AuthSummary } from '../auth/types.js'
-import type { LinkContext, Linker } from '../linker.js'
+import type { LinkContext, Linker, PreparedLinks } from '../linker.js'
 import type { MessageFinding } from '../store.js'
-import { partDecoder, textView } from './charset.js'
 import type { ClassifyOptions } from './classify.js'
-import { type MimeOptions, parseMime, serializeMime } from './mime.js'
-import type { MimeFlag, TextLeaf } from './mime-types.js'
-import { type Edit, type Plan, type Skip, applyEdits, planHtml, planText } from './plan.js'
+import { stringDocument } from './document.js'
+import { DEFAULT_LIMITS, Deadline, type RewriteLimits } from './limits.js'
+import { serializeMime } from './mime.js'
+import type { MimeFlag } from './mime-types.js'
+import type { Skip } from './plan.js'
+import {
+  type LeafWork,
+  type PlannedMessage,
+  type WorkContext,
+  messageFindings,
+  planBare,
+  planMessage,
+  replacementsFor,
+} from './work.js'
 
 export interface RewriteSummary {
   found: number
   rewritten: number
   skipped: Skip[]
   flagged: { part: string; reason: string }[]
+  /** Parts whose links were made unclickable (fail-closed mode, over a limit). */
+  defanged: string[]
   /** Findings about the whole message; every link in it is at least warned at click time. */
   findings: MessageFinding[]
   /** Sender authentication, for whole messages (set by the message pipeline). */
@@ -29,10 +45,26 @@ export interface RewriteResult<T> {
   summary: RewriteSummary
 }
 
+/** One recipient's copy of a message rewritten in a batch. */
+export interface RecipientMessage {
+  recipient: string
+  output: Uint8Array
+}
+
+/** A batch: the summary (the same for every copy) and the copies, produced one at a time. */
+export interface BatchResult {
+  summary: RewriteSummary
+  messages: AsyncIterable<RecipientMessage>
+}
+
 export interface RewriterOptions {
   classify: ClassifyOptions
   linker: Linker
-  mime?: Partial<MimeOptions>
+  /** Look inside `message/rfc822` attachments; default true. */
+  rewriteAttachedMessages?: boolean
+  /** Defaults in DEFAULT_LIMITS. */
+  limits?: Partial<RewriteLimits>
+  /** Milliseconds; also the clock of the time limit. */
   now: () => number
 }
 
@@ -48,147 +80,156 @@ export interface MessageOptions {
 }
 
 export interface Rewriter {
-  rewriteMessage(
+  rewriteMessage(input: Uint8Array, context?: LinkContext): Promise<RewriteResult<Uint8Array>>
+  /**
+   * One message in, one copy per recipient out, each with links signed for
+   * that recipient. The message is parsed and planned once.
+   */
+  rewriteMessageBatch(
     input: Uint8Array,
-    context?: LinkContext,
-    options?: MessageOptions,
-  ): Promise<RewriteResult<Uint8Array>>
+    recipients: readonly string[],
+    context?: Omit<LinkContext, 'recipient'>,
+  ): Promise<BatchResult>
   rewriteHtml(input: string, context?: LinkContext): Promise<RewriteResult<string>>
   rewriteText(input: string, context?: LinkContext): Promise<RewriteResult<string>>
 }
 
-interface LeafPlan {
-  leaf: TextLeaf
-  plan: Plan
-}
-
 export function createRewriter(options: RewriterOptions): Rewriter {
-  async function rewriteHtml(input: string, context: LinkContext = {}) {
-    return rewriteBare(
-      input,
-      planHtml(input, (raw) => raw, options.classify),
-      context,
-    )
-  }
+  const limits: RewriteLimits = { ...DEFAULT_LIMITS, ...options.limits }
+  const attached = options.rewriteAttachedMessages ?? true
 
-  async function rewriteText(input: string, context: LinkContext = {}) {
-    return rewriteBare(input, planText(input, options.classify), context)
-  }
-
-  async function rewriteBare(input: string, plan: Plan, context: LinkContext) {
-    const findings = [...(context.findings ?? []), ...messageFindings([plan], options.now())]
-    const links = await options.linker.linksFor(targetsOf([plan]), { ...context, findings })
+  function workContext(): WorkContext {
     return {
-      output: applyEdits(input, plan.edits, links),
-      summary: summarise([plan], [], findings),
+      classify: options.classify,
+      limits,
+      deadline: new Deadline(options.now, limits.maxTimeMs),
     }
   }
 
-  async function rewriteMessage(
+  async function prepare(planned: PlannedMessage, context: LinkContext) {
+    const findings = [...(context.findings ?? []), ...messageFindings(planned.works, options.now())]
+    const messageId = context.messageId ?? planned.message?.messageId ?? null
+    const links = await options.linker.prepare(planned.targets, { ...context, messageId, findings })
+    return { findings, links }
+  }
+
+  async function rewriteMessage(input: Uint8Array, context: LinkContext = {}) {
+    const planned = planMessage(input, workContext(), attached)
+    const { findings, links } = await prepare(planned, context)
+    const rendered = renderMessage(
+      input,
+      planned,
+      await links.forRecipient(context.recipient ?? null),
+    )
+    return { output: rendered.output, summary: summarise(planned, rendered.flags, findings) }
+  }
+
+  async function rewriteMessageBatch(
     input: Uint8Array,
-    context: LinkContext = {},
-    extras: MessageOptions = {},
-  ) {
-    const message = parseMime(input, options.mime)
-    const flags: MimeFlag[] = [...notAMessage(input), ...message.flags]
-    const leafPlans = message.leaves.map((leaf) => planLeaf(leaf, options.classify, flags))
-    const plans = leafPlans.map((p) => p.plan)
+    recipients: readonly string[],
+    context: Omit<LinkContext, 'recipient'> = {},
+  ): Promise<BatchResult> {
+    const planned = planMessage(input, workContext(), attached)
+    const { findings, links } = await prepare(planned, context)
+    const first =
+      recipients.length > 0 ? await renderFor(input, planned, links, recipients[0]) : null
 
-    const findings = [...(context.findings ?? []), ...messageFindings(plans, options.now())]
-    const messageContext = {
-      ...context,
-      messageId: context.messageId ?? message.messageId,
-      findings,
+    return {
+      summary: summarise(planned, first?.flags ?? [], findings),
+      messages: copies(input, planned, links, recipients, first?.output ?? null),
     }
-    const links = await options.linker.linksFor(targetsOf(plans), messageContext)
-
-    const replacements = new Map<string, string>()
-    for (const { leaf, plan } of leafPlans) {
-      const linked =
-        plan.edits.length > 0 ? applyEdits(leaf.decoded, plan.edits, links) : leaf.decoded
-      const text = extras.decorate ? extras.decorate(leaf, linked) : linked
-      if (text !== leaf.decoded) replacements.set(leaf.path, text)
-    }
-
-    const serialised = serializeMime(message, replacements)
-    flags.push(...serialised.flags)
-    return { output: serialised.bytes, summary: summarise(plans, flags, findings) }
   }
 
-  return { rewriteMessage, rewriteHtml, rewriteText }
-}
+  async function rewriteBare(input: string, kind: 'html' | 'text', context: LinkContext) {
+    const doc = stringDocument(input)
+    const planned = planBare(doc, kind, input.length, workContext())
+    const { findings, links } = await prepare(planned, context)
+    const map = await links.forRecipient(context.recipient ?? null)
 
-/**
- * A bare body sent as a message parses as one long header block and is
- * passed through untouched; the flag tells the caller why nothing changed.
- * RFC 5322 section 2.2: a message starts with a header field `name:`.
- */
-export function notAMessage(input: Uint8Array): MimeFlag[] {
-  const start = String.fromCharCode(...input.subarray(0, 256))
-  if (start.length === 0 || /^([!-9;-~]+[ \t]*:|From )/.test(start)) return []
-  return [{ part: '', reason: 'not_a_message' }]
-}
-
-function planLeaf(leaf: TextLeaf, classify: ClassifyOptions, flags: MimeFlag[]): LeafPlan {
-  const decoder = partDecoder(leaf.charset)
-  if (!decoder.known) flags.push({ part: leaf.path, reason: 'unknown_charset' })
-
-  if (leaf.contentType === 'text/html') {
-    const plan = planHtml(leaf.decoded, (raw) => decoder.decode(raw), classify)
-    return { leaf, plan }
+    const work = planned.works[0]
+    const output = work ? (work.doc.write(replacementsFor(work, map)) ?? input) : input
+    return { output, summary: summarise(planned, [], findings) }
   }
-  return planTextLeaf(leaf, classify)
+
+  return {
+    rewriteMessage,
+    rewriteMessageBatch,
+    rewriteHtml: (input, context = {}) => rewriteBare(input, 'html', context),
+    rewriteText: (input, context = {}) => rewriteBare(input, 'text', context),
+  }
 }
 
-/**
- * Plain text is scanned as characters (URLs may hold non-ASCII), then the
- * edits are mapped back to byte offsets so that only the URL bytes change.
- */
-function planTextLeaf(leaf: TextLeaf, classify: ClassifyOptions): LeafPlan {
-  const view = textView(leaf.decoded, leaf.charset)
-  const plan = planText(view.text, classify)
-  const edits: Edit[] = plan.edits.map((edit) => ({
-    ...edit,
-    start: view.byteOffset(edit.start),
-    end: view.byteOffset(edit.end),
-  }))
-
-  return { leaf, plan: { ...plan, edits } }
+async function* copies(
+  input: Uint8Array,
+  planned: PlannedMessage,
+  links: PreparedLinks,
+  recipients: readonly string[],
+  first: Uint8Array | null,
+): AsyncGenerator<RecipientMessage> {
+  for (let i = 0; i < recipients.length; i++) {
+    const recipient = recipients[i]
+    const output =
+      i === 0 && first !== null ? first : (await renderFor(input, planned, links, recipient)).output
+    yield { recipient, output }
+  }
 }
 
-function targetsOf(plans: readonly Plan[]): string[] {
-  return [...new Set(plans.flatMap((plan) => plan.edits.map((edit) => edit.target)))]
+async function renderFor(
+  input: Uint8Array,
+  planned: PlannedMessage,
+  links: PreparedLinks,
+  recipient: string,
+) {
+  return renderMessage(input, planned, await links.forRecipient(recipient))
 }
 
-/**
- * A script or data link cannot be checked at click time (it never reaches
- * us), so its presence marks the whole message as suspect.
- */
-function messageFindings(plans: readonly Plan[], now: number): MessageFinding[] {
-  const unsafe = plans.flatMap((plan) => plan.skipped).filter((s) => s.reason === 'unsafe_scheme')
-  if (unsafe.length === 0) return []
+interface Rendered {
+  output: Uint8Array
+  /** Flags raised while writing (re-encoding, an unprovable charset splice). */
+  flags: MimeFlag[]
+}
 
-  return [
-    {
-      verdict: 'warn',
-      reason: 'script_link_in_message',
-      source: 'rewriter',
-      checkedAt: now,
-      detail: `the message also contains ${unsafe.length} script or data link(s)`,
-    },
-  ]
+/** Writes each planned part with these links; parts that cannot be written stay as they were. */
+function renderMessage(
+  input: Uint8Array,
+  planned: PlannedMessage,
+  links: ReadonlyMap<string, string>,
+): Rendered {
+  const message = planned.message
+  if (message === null) return { output: input, flags: [] }
+
+  const flags: MimeFlag[] = []
+  const bodies = new Map<string, string>()
+  for (const work of planned.works) {
+    const replacements = replacementsFor(work, links)
+    if (replacements.length === 0) continue
+
+    const body = work.doc.write(replacements)
+    if (body === null) flags.push({ part: work.path, reason: 'charset_roundtrip_failed' })
+    else bodies.set(work.path, body)
+  }
+
+  const serialised = serializeMime(message, bodies)
+  return { output: serialised.bytes, flags: [...flags, ...serialised.flags] }
 }
 
 function summarise(
-  plans: readonly Plan[],
-  flags: readonly MimeFlag[],
+  planned: PlannedMessage,
+  renderFlags: readonly MimeFlag[],
   findings: MessageFinding[],
 ): RewriteSummary {
+  const failed = new Set(
+    renderFlags.filter((f) => f.reason === 'charset_roundtrip_failed').map((f) => f.part),
+  )
+  const written = (work: LeafWork) => !work.defang && !failed.has(work.path)
+  const plans = planned.works.map((work) => work.plan)
+
   return {
     found: plans.reduce((sum, plan) => sum + plan.found, 0),
-    rewritten: plans.reduce((sum, plan) => sum + plan.edits.length, 0),
+    rewritten: planned.works.filter(written).reduce((sum, w) => sum + w.plan.edits.length, 0),
     skipped: plans.flatMap((plan) => plan.skipped),
-    flagged: flags.map((flag) => ({ part: flag.part, reason: flag.reason })),
+    flagged: [...planned.flags, ...renderFlags].map(({ part, reason }) => ({ part, reason })),
+    defanged: planned.works.filter((work) => work.defang).map((work) => work.path),
     findings,
   }
 }

@@ -7,7 +7,15 @@
 import { LinkifyIt } from 'linkify-it'
 import tlds from 'tlds' with { type: 'json' }
 
+import type { Deadline } from './limits.js'
 import type { TextLink } from './types.js'
+
+/**
+ * Text is handed to linkify-it in blocks of about this many characters, cut
+ * at line breaks (a URL never spans one), so that the deadline is checked
+ * between blocks and one huge part cannot run past it for long.
+ */
+const BLOCK_CHARS = 64 * 1024
 
 /**
  * linkify-it caps a URL's path at `maxLength` characters (default 10,000) and
@@ -47,22 +55,40 @@ const HAS_SCHEME = /^https?:\/\//i
 
 /**
  * Scans plain text for web URLs. Matches come back in order, never overlap,
- * and `src.slice(start, end) === text` always holds.
+ * and `src.slice(start, end) === text` always holds. When `deadline` passes,
+ * the scan stops and says it is incomplete.
  */
-export function scanText(src: string): TextLink[] {
+export function scanText(
+  src: string,
+  deadline?: Deadline,
+): { links: TextLink[]; complete: boolean } {
   const links: TextLink[] = []
 
-  for (const match of linkify.match(src) ?? []) {
-    if (!WEB_SCHEMAS.has(match.schema)) continue
+  for (let from = 0; from < src.length;) {
+    if (deadline?.expired()) return { links, complete: false }
 
-    const end = trimEnd(src, match.index, match.lastIndex)
-    const text = src.slice(match.index, end)
-    if (!hasHost(text)) continue
-
-    links.push({ start: match.index, end, text, hasScheme: HAS_SCHEME.test(text) })
+    const cut = src.indexOf('\n', from + BLOCK_CHARS)
+    const to = cut < 0 ? src.length : cut + 1
+    scanBlock(src, from, to, links)
+    from = to
   }
 
-  return links
+  return { links, complete: true }
+}
+
+function scanBlock(src: string, from: number, to: number, links: TextLink[]): void {
+  const block = from === 0 && to === src.length ? src : src.slice(from, to)
+
+  for (const match of linkify.match(block) ?? []) {
+    if (!WEB_SCHEMAS.has(match.schema)) continue
+
+    const start = from + match.index
+    const end = trimEnd(src, start, from + match.lastIndex)
+    const text = src.slice(start, end)
+    if (!hasHost(text)) continue
+
+    links.push({ start, end, text, hasScheme: HAS_SCHEME.test(text) })
+  }
 }
 
 /**

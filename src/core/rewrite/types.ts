@@ -8,7 +8,7 @@
  */
 
 /** Which element or syntax an HTML link came from. */
-export type HtmlLinkSource = 'a' | 'area' | 'vml' | 'mso-a' | 'mso-area'
+export type HtmlLinkSource = 'a' | 'area' | 'vml' | 'mso-a' | 'mso-area' | 'form' | 'formaction'
 
 /** One link-bearing attribute value found in an HTML document. */
 export interface HtmlLink {
@@ -29,6 +29,10 @@ export interface HtmlScan {
   links: HtmlLink[]
   /** The raw (undecoded) href of the first `<base href>`, or null when there is none. */
   baseHref: string | null
+  /** Offset just after the `>` of the first `<body>` start tag, or null; notices go there. */
+  bodyTagEnd: number | null
+  /** False when the deadline stopped the scan: `links` then holds only what was found before. */
+  complete: boolean
 }
 
 /** One URL found in plain text. */
