@@ -9,6 +9,7 @@ import { type AuthConfig, authConfigFromEnv } from './auth/config.js'
 import { type ProvidersConfig, providersFromEnv } from './providers/config.js'
 import { KeyRing, parseKeyList } from './tokens.js'
 import { type Bytes, fromBase64Url } from './bytes.js'
+import { DEFAULT_LIMITS, type RewriteLimits } from './rewrite/limits.js'
 
 export interface AppConfig {
   baseUrl: URL
@@ -27,12 +28,10 @@ export interface AppConfig {
   rewriteRateLimit: number
   /** An admin allow rule overrides every other finding. */
   allowOverrides: boolean
-  /** Sandbox detonation of unknown links (CLICKGATE_SANDBOX_*). */
-  sandbox: SandboxConfig
-  /** Sender authentication: our authserv-id, trusted relays and sealers, the banner. */
-  auth: AuthConfig
-  /** Reputation feeds and lookup APIs (all off unless enabled). */
-  providers: ProvidersConfig
+  /** The rewriter's limits, and whether over-limit parts are defanged (fail-closed). */
+  rewriteLimits: RewriteLimits
+  /** Rewrite inside `message/rfc822` attachments (forwarded alerts). */
+  rewriteAttachedMessages: boolean
 }
 
 /**
@@ -67,13 +66,32 @@ export function configFromEnv(env: Env, defaults: { port: number }): AppConfig {
     linkTtlSeconds: optionalDays(env, 'CLICKGATE_LINK_TTL_DAYS'),
     maxBodyBytes: positiveInt(env, 'CLICKGATE_MAX_BODY_BYTES', DEFAULT_MAX_BODY_BYTES),
     rewriteRateLimit: positiveInt(env, 'CLICKGATE_REWRITE_RATE_LIMIT', DEFAULT_REWRITE_RATE_LIMIT),
-    allowOverrides: booleanOf(env, 'CLICKGATE_ALLOW_OVERRIDES', true),
-    sandbox: sandboxConfigFromEnv(env),
-    auth: authConfigFromEnv(env, baseUrl, {
-      banner: booleanOf(env, 'CLICKGATE_AUTH_BANNER', true),
-    }),
-    providers: providersFromEnv(env),
+    allowOverrides: env.CLICKGATE_ALLOW_OVERRIDES !== 'false',
+    rewriteLimits: rewriteLimitsFromEnv(env),
+    rewriteAttachedMessages: flag(env, 'CLICKGATE_REWRITE_ATTACHED_MESSAGES', true),
   }
+}
+
+/** The rewriter's limits (src/core/rewrite/limits.ts says what each protects against). */
+function rewriteLimitsFromEnv(env: Env): RewriteLimits {
+  const d = DEFAULT_LIMITS
+  return {
+    maxMessageBytes: positiveInt(env, 'CLICKGATE_MAX_MESSAGE_BYTES', d.maxMessageBytes),
+    maxMimeDepth: positiveInt(env, 'CLICKGATE_MAX_MIME_DEPTH', d.maxMimeDepth),
+    maxLinks: positiveInt(env, 'CLICKGATE_MAX_LINKS', d.maxLinks),
+    maxUrlLength: positiveInt(env, 'CLICKGATE_MAX_URL_LENGTH', d.maxUrlLength),
+    maxTimeMs: positiveInt(env, 'CLICKGATE_REWRITE_TIME_MS', d.maxTimeMs),
+    failClosed: flag(env, 'CLICKGATE_FAIL_CLOSED', d.failClosed),
+  }
+}
+
+/** `true` or `false` (any case); anything else is a mistake worth stopping for. */
+function flag(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase()
+  if (!raw) return fallback
+  if (raw === 'true') return true
+  if (raw === 'false') return false
+  throw new TypeError(`${name} must be true or false, got "${env[name]}"`)
 }
 
 function required(env: Env, name: string): string {

@@ -78,8 +78,14 @@ export function createServices(
     ...(queue ? { onRegistered: (urls, at) => queue.enqueue(urls.filter(scannable), at) } : {}),
   })
   const rewriter = createRewriter({
-    classify: { baseUrl: config.baseUrl, noRewriteHosts: config.noRewriteHosts },
+    classify: {
+      baseUrl: config.baseUrl,
+      noRewriteHosts: config.noRewriteHosts,
+      maxUrlLength: config.rewriteLimits.maxUrlLength,
+    },
     linker,
+    limits: config.rewriteLimits,
+    rewriteAttachedMessages: config.rewriteAttachedMessages,
     now,
   })
   const mailAuth = options.mailAuth ?? null
