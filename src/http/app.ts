@@ -17,8 +17,9 @@ import { STYLESHEET } from '../../views/stylesheet.js'
 import { apiAuth } from './auth.js'
 import type { AppDeps, AppEnv } from './env.js'
 import { errorBody, errorHandler } from './errors.js'
-import { notFound, resolveHandler } from './resolve.js'
+import { formSubmitHandler, resolveHandler } from './resolve.js'
 import { rewriteHandler } from './rewrite.js'
+import { rewriteBatchHandler } from './rewrite-batch.js'
 import { rulesHandlers } from './rules.js'
 
 /**
@@ -53,8 +54,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.get('/healthz', healthHandler(deps))
   app.get(STYLESHEET_PATH, (c) => c.body(STYLESHEET, 200, stylesheetHeaders))
   app.get('/r/:token', resolveHandler(deps))
-  // Anything else under /r/ (`/r/TOKEN/`, `/r/a/b`) is a damaged link: same page as a bad token.
-  app.all('/r/*', notFound)
+  app.post('/r/:token', formSubmitHandler(deps))
 
   mountApi(app, deps)
   return app
@@ -72,8 +72,7 @@ function mountApi(app: Hono<AppEnv>, deps: AppDeps): void {
     throw new ClickgateError('method_not_allowed', 'method not allowed on this route')
   }
 
-  app.post(
-    '/api/v1/rewrite',
+  const rewriteGuards = [
     apiAuth({ config: deps.config, accept: ['rewrite', 'admin'] }),
     rewriteRateLimit(deps),
     bodyLimit({
@@ -82,8 +81,9 @@ function mountApi(app: Hono<AppEnv>, deps: AppDeps): void {
         throw new ClickgateError('payload_too_large', `body over ${deps.config.maxBodyBytes} bytes`)
       },
     }),
-    rewriteHandler(deps),
-  )
+  ] as const
+  app.post('/api/v1/rewrite', ...rewriteGuards, rewriteHandler(deps))
+  app.post('/api/v1/rewrite/batch', ...rewriteGuards, rewriteBatchHandler(deps))
   app.get('/api/v1/rules', admin, rules.listRules)
   app.post('/api/v1/rules', admin, rules.addRule)
   app.delete('/api/v1/rules/:id', admin, rules.removeRule)

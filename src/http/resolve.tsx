@@ -130,3 +130,19 @@ async function recordClick(
     method: c.req.method,
   })
 }
+
+/**
+ * POST /r/:token — a form in a message whose action we rewrote was
+ * submitted. What the reader typed (often a password, in a phishing form) is
+ * never read, stored or forwarded: the answer is a 303 to the same link as a
+ * plain GET, which goes through the usual click-time check. A form sent with
+ * GET carries its fields in the query, which the click path ignores.
+ */
+export function formSubmitHandler(deps: AppDeps) {
+  return function submitForm(c: Context<AppEnv>): Response {
+    const token = c.req.param('token') ?? ''
+    const base = deps.config.baseUrl.href.replace(/\/?$/, '/')
+    const location = new URL(`r/${encodeURIComponent(token)}`, base).href
+    return c.body(null, 303, { Location: location, 'Cache-Control': 'no-store' })
+  }
+}
