@@ -1,0 +1,92 @@
+/**
+ * Links a mail client shows that a naive rewriter misses (noscript, forms,
+ * image maps, VML anywhere), and URL look-alikes that must be left alone.
+ */
+
+import { describe, expect, it } from 'vitest'
+
+import { scanHtml } from '../../src/core/rewrite/html.js'
+import { createHarness } from '../support/harness.js'
+import { signedLinks, targetsIn } from '../support/links.js'
+
+describe('links a mail client shows', () => {
+  it('rewrites links in noscript, image maps and VML outside conditional comments', async () => {
+    const h = createHarness()
+    const html = [
+      '<noscript><a href="https://ns.example/">n</a></noscript>',
+      '<img usemap="#m"><map name="m"><area shape="rect" coords="0,0,9,9" href="https://map.example/a"></map>',
+      '<v:roundrect href="https://vml.example/b"><center>Pay</center></v:roundrect>',
+      '<!--[if gte mso 9]><v:rect href="https://vml.example/c"></v:rect><![endif]-->',
+    ].join('\n')
+
+    const { output, summary } = await h.deps.rewriter.rewriteHtml(html)
+
+    expect(await targetsIn(output, h.deps)).toEqual([
+      'https://ns.example/',
+      'https://map.example/a',
+      'https://vml.example/b',
+      'https://vml.example/c',
+    ])
+    expect(summary.rewritten).toBe(4)
+  })
+
+  it('finds form actions and button formactions', () => {
+    const scan = scanHtml(
+      '<form action="https://f.example/post" method="post"><input type=submit formaction="https://f.example/alt"><button formaction=/x>b</button></form>',
+    )
+
+    expect(scan.links.map((l) => [l.source, l.raw])).toEqual([
+      ['form', 'https://f.example/post'],
+      ['formaction', 'https://f.example/alt'],
+      ['formaction', '/x'],
+    ])
+  })
+
+  it('rewrites a form target and reports the form, so every link of the message warns', async () => {
+    const h = createHarness()
+    const html =
+      '<form action="https://harvest.example/login" method="post"><input name=p type=password></form>' +
+      '<a href="https://account.example/">account</a>'
+
+    const { output, summary } = await h.deps.rewriter.rewriteHtml(html, { messageId: 'f@example' })
+    const [formLink, accountLink] = signedLinks(output, h.deps)
+    const page = await h.app.request(new URL(accountLink ?? '').pathname)
+
+    expect(await targetsIn(output, h.deps)).toEqual([
+      'https://harvest.example/login',
+      'https://account.example/',
+    ])
+    expect(output).toContain(`<form action="${formLink}" method="post">`)
+    expect(summary.findings).toMatchObject([
+      {
+        verdict: 'warn',
+        reason: 'form_in_message',
+        detail: 'the message contains a form that sends what you type to harvest.example',
+      },
+    ])
+    expect(page.status).toBe(200)
+    expect(await page.text()).toContain('harvest.example')
+  })
+})
+
+describe('URL look-alikes left alone', () => {
+  it('does not touch CSS url(), style, script, textarea, title text or data-href', async () => {
+    const h = createHarness()
+    const html = [
+      '<title>https://t.example/</title>',
+      '<style>a { background: url(https://css.example/bg.png) }</style>',
+      '<div style="background:url(https://inline.example/x.png)">x</div>',
+      '<script>location = "https://js.example/"</script>',
+      '<textarea>https://ta.example/</textarea>',
+      '<a data-href="https://data.example/" href="https://real.example/">r</a>',
+    ].join('\n')
+
+    const { output, summary } = await h.deps.rewriter.rewriteHtml(html)
+
+    expect(await targetsIn(output, h.deps)).toEqual(['https://real.example/'])
+    expect(summary.found).toBe(1)
+    expect(output).toBe(
+      html.replace('href="https://real.example/"', `href="${signedLinks(output, h.deps)[0]}"`),
+    )
+  })
+})
