@@ -351,7 +351,14 @@ describe('messages', () => {
     const { output, summary } = await h.deps.rewriter.rewriteMessage(input)
 
     expect(output).toEqual(input)
-    expect(summary).toEqual({ found: 0, rewritten: 0, skipped: [], flagged: [], defanged: [], findings: [] })
+    expect(summary).toEqual({
+      found: 0,
+      rewritten: 0,
+      skipped: [],
+      flagged: [],
+      defanged: [],
+      findings: [],
+    })
   })
 
   it('flags a bare body sent as a message and returns it unchanged', async () => {

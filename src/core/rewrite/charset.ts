@@ -5,7 +5,7 @@
  * TextDecoder lacks a legacy encoding treats the part as unsupported.
  */
 
-import { binaryToBytes, isAscii } from '../bytes.js'
+import { binaryToBytes, bytesToBinary, isAscii } from '../bytes.js'
 
 /**
  * How characters sit in the bytes. `ascii`: every ASCII byte is the ASCII
@@ -91,24 +91,43 @@ export function byteDecoder(charset: PartCharset): ByteDecoder {
   const encoding = charset.encoding
   if (encoding === null) return unknownDecoder
 
+  if (encoding === 'windows-1252') return (binary) => decodeWindows1252(binary)
+
   const decoder = new TextDecoder(encoding, { ignoreBOM: true })
   return (binary) => (isAscii(binary) ? binary : decoder.decode(binaryToBytes(binary)))
 }
 
 function unknownDecoder(binary: string): string {
   if (isAscii(binary)) return binary
-  const bytes = binaryToBytes(binary)
-  return strictDecode('utf-8', bytes) ?? new TextDecoder('windows-1252').decode(bytes)
+  return strictDecode('utf-8', binaryToBytes(binary)) ?? decodeWindows1252(binary)
 }
 
 /** Decodes with `fatal: true`; null when the bytes are invalid in the encoding. */
 export function strictDecode(encoding: string, bytes: Uint8Array): string | null {
+  if (encoding === 'windows-1252') return decodeWindows1252(bytesToBinary(bytes))
   try {
     return new TextDecoder(encoding, { fatal: true, ignoreBOM: true }).decode(bytes)
   } catch {
     // TypeError: invalid bytes for the encoding; the caller falls back.
     return null
   }
+}
+
+/**
+ * WHATWG windows-1252, by hand: Node 20's TextDecoder reads it (and its
+ * labels latin1, iso-8859-1, us-ascii) as ISO-8859-1, so that 0x80-0x9F
+ * come out as C1 controls instead of `€`, `’`, `“`… The Encoding Standard's
+ * index for those 32 bytes; every other byte is its own code point.
+ */
+const WINDOWS_1252_HIGH =
+  '\u20ac\u0081\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\u008d\u017d\u008f' +
+  '\u0090\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\u009d\u017e\u0178'
+
+export function decodeWindows1252(binary: string): string {
+  if (!/[\x80-\x9f]/.test(binary)) return binary
+  return binary.replace(/[\x80-\x9f]/g, (char) =>
+    WINDOWS_1252_HIGH.charAt(char.charCodeAt(0) - 0x80),
+  )
 }
 
 /**

@@ -58,30 +58,38 @@ export function classifyHref(
 
 function classifyValue(value: string, base: string | null, options: ClassifyOptions): Decision {
   const href = cleanHref(value)
-  const baseUrl = base === null ? null : parseWebUrl(cleanHref(base))
+  const baseUrl = base === null ? null : tryParseUrl(cleanHref(base))
 
-  // With a web base, an empty href or a bare fragment leads to the base document
-  // itself (WHATWG URL parsing against the document base URL): a real destination.
-  if (href === '' && !baseUrl) return { rewrite: false, reason: 'empty' }
-  if (href.startsWith('#') && !baseUrl) return { rewrite: false, reason: 'fragment_only' }
+  // With a base, every href, even an empty one or a bare fragment, is resolved
+  // against it as a browser does (HTML §4.2.3): `#top` then leads to the base
+  // document and `http:foo` to a path under it, so the base decides the target.
+  const resolved = baseUrl === null ? null : tryParseUrl(href, baseUrl.href)
+  if (resolved !== null) return classifyResolved(href, resolved, options)
+
+  if (href === '') return { rewrite: false, reason: 'empty' }
+  if (href.startsWith('#')) return { rewrite: false, reason: 'fragment_only' }
 
   const scheme = schemeOf(href)
-  if (scheme !== null && !WEB_SCHEMES.has(scheme)) {
-    return { rewrite: false, reason: isUnsafeScheme(scheme) ? 'unsafe_scheme' : 'non_web_scheme' }
-  }
+  if (scheme !== null && !WEB_SCHEMES.has(scheme)) return schemeSkip(scheme)
   if (scheme !== null) return checkTarget(href, options)
 
-  return classifyRelative(href, baseUrl, options)
+  // A network-path reference (`//host/path`) names a host even without a base;
+  // mail clients open it over https, and we must not let it through unchecked.
+  if (/^[/\\]{2}/.test(href)) return checkTarget(`https:${href}`, options)
+  return { rewrite: false, reason: 'relative_without_base' }
 }
 
-/**
- * Schemes that run code, carry content inline, or hand a URL to a local
- * program (Office protocol handlers, `search-ms:`, `ms-msdt:` as in
- * CVE-2022-30190, `file:` shares that leak NTLM credentials). They never
- * reach our resolver, so they mark the whole message instead.
- */
-function isUnsafeScheme(scheme: string): boolean {
-  return UNSAFE_SCHEMES.has(scheme) || scheme.startsWith('ms-')
+/** A link resolved against the base: judged by its own scheme, kept as authored when that is the same URL. */
+function classifyResolved(href: string, resolved: URL, options: ClassifyOptions): Decision {
+  const scheme = resolved.protocol.slice(0, -1)
+  if (!WEB_SCHEMES.has(scheme)) return schemeSkip(scheme)
+
+  const standalone = /^https?:\/\//i.test(href) ? tryParseUrl(href) : null
+  return checkTarget(standalone?.href === resolved.href ? href : resolved.href, options)
+}
+
+function schemeSkip(scheme: string): Decision {
+  return { rewrite: false, reason: UNSAFE_SCHEMES.has(scheme) ? 'unsafe_scheme' : 'non_web_scheme' }
 }
 
 /** Classifies a URL found in plain text. */
@@ -96,33 +104,6 @@ export function classifyTextUrl(
   if (/^www\./i.test(text)) return checkTarget(`http://${text}`, options)
   return { rewrite: false, reason: 'schemeless_text' }
 }
-
-function classifyRelative(href: string, base: string | null, options: ClassifyOptions): Decision {
-  const baseUrl = base === null ? null : tryParseUrl(cleanHref(base))
-
-  // Any absolute base applies (HTML §4.2.3), whatever its scheme; the result is judged by its own.
-  const resolved = baseUrl === null ? null : tryParseUrl(href, baseUrl.href)
-  if (resolved !== null) {
-    const scheme = resolved.protocol.slice(0, -1)
-    if (WEB_SCHEMES.has(scheme)) return checkTarget(resolved.href, options)
-    return {
-      rewrite: false,
-      reason: UNSAFE_SCHEMES.has(scheme) ? 'unsafe_scheme' : 'non_web_scheme',
-    }
-  }
-
-  // A network-path reference (`//host/path`) names a host even without a base;
-  // mail clients open it over https, and we must not let it through unchecked.
-  // The URL parser reads `\` as `/` in web URLs, so `\\host` and `/\host` count too.
-  if (/^[/\\]{2}/.test(href)) {
-    const resolved = tryParseUrl(href, NETWORK_PATH_BASE)
-    if (resolved && resolved.hostname !== 'base.invalid') return checkTarget(resolved.href, options)
-  }
-  return { rewrite: false, reason: 'relative_without_base' }
-}
-
-/** Stands in for a document base when only the scheme matters (RFC 6761 reserves `.invalid`). */
-const NETWORK_PATH_BASE = 'https://base.invalid/'
 
 function checkTarget(target: string, options: ClassifyOptions): Decision {
   if (target.length > (options.maxUrlLength ?? MAX_URL_LENGTH))

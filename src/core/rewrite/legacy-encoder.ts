@@ -11,6 +11,8 @@
  * encoding gets null, and the caller falls back to UTF-8.
  */
 
+import { decodeWindows1252 } from './charset.js'
+
 /** Bytes for a string, or null for a character the encoding cannot represent. */
 export type CharEncoder = (char: string) => number[] | null
 
@@ -76,10 +78,12 @@ function tableEncoder(table: Map<string, number[]>): CharEncoder {
 
 /** Single-byte encodings: invert the decoder over 0x80-0xFF. */
 function singleByteTable(encoding: string): Map<string, number[]> {
-  const decoder = new TextDecoder(encoding)
   const table = new Map<string, number[]>()
   for (let byte = 0x80; byte <= 0xff; byte++) {
-    const char = decoder.decode(new Uint8Array([byte]))
+    const char =
+      encoding === 'windows-1252'
+        ? decodeWindows1252(String.fromCharCode(byte))
+        : new TextDecoder(encoding).decode(new Uint8Array([byte]))
     if (char !== '\ufffd' && !table.has(char)) table.set(char, [byte])
   }
   return table
@@ -220,7 +224,10 @@ function iso2022jpEncoder(jis0208: Map<string, number[]>): StringEncoder {
     for (const original of text) {
       const char = widenKatakana(original)
       const code = char.codePointAt(0) ?? 0
-      if (code < 0x80 && code !== 0x0e && code !== 0x0f && code !== 0x1b) {
+      if (code === 0x0e || code === 0x0f || code === 0x1b) {
+        // These would change the decoder's state: an error reported as U+FFFD.
+        out.push({ unencodable: 0xfffd })
+      } else if (code < 0x80) {
         const roman = state.mode === 'roman' && code !== 0x5c && code !== 0x7e
         if (!roman) switchTo('ascii', [0x1b, 0x28, 0x42])
         out.push(code)

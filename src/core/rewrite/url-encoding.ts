@@ -32,7 +32,9 @@ export function encodeQueryFor(target: string, encoding: string): string {
   if (UTF8_LIKE.has(encoding)) return target
 
   const query = rawQuery(target)
-  if (query === null || /^[\x00-\x7f]*$/.test(query)) return target
+  // ISO-2022-JP cannot carry SO, SI or ESC as themselves; everything else ASCII is left to the parser.
+  const special = encoding === 'iso-2022-jp' ? /[^\x00-\x7f]|[\x0e\x0f\x1b]/ : /[^\x00-\x7f]/
+  if (query === null || !special.test(query)) return target
 
   const encode = legacyEncoder(encoding)
   let url: URL
