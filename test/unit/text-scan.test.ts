@@ -160,6 +160,17 @@ describe('scanText: positions', () => {
     const url = `https://x.example/${'a'.repeat(20_000)}?q=1`
     expect(texts(`see ${url}.`)).toEqual([url])
   })
+
+  it('finds URLs whose host holds an underscore, which linkify-it skips but browsers open', () => {
+    const src = 'Go to http://login_microsoft.evil.example/x, and (https://a_b.example/y).'
+    expect(texts(src)).toEqual(['http://login_microsoft.evil.example/x', 'https://a_b.example/y'])
+  })
+
+  it('keeps a closing quote that pairs with one inside the URL', () => {
+    expect(texts('see http://foo.example/blah_"quoted" now')).toEqual([
+      'http://foo.example/blah_"quoted"',
+    ])
+  })
 })
 
 describe('www. names on every top-level domain', () => {

@@ -78,17 +78,76 @@ export function scanText(
 
 function scanBlock(src: string, from: number, to: number, links: TextLink[]): void {
   const block = from === 0 && to === src.length ? src : src.slice(from, to)
+  let covered = from
 
   for (const match of linkify.match(block) ?? []) {
+    const start = from + match.index
+    let end = from + match.lastIndex
+    addExplicitUrls(src, covered, start, links)
+    covered = end
     if (!WEB_SCHEMAS.has(match.schema)) continue
 
-    const start = from + match.index
-    const end = trimEnd(src, start, from + match.lastIndex)
-    const text = src.slice(start, end)
-    if (!hasHost(text)) continue
-
-    links.push({ start, end, text, hasScheme: HAS_SCHEME.test(text) })
+    // linkify-it stops a host at `_`, which browsers accept: read such a host on to its end.
+    if (HAS_SCHEME.test(block.slice(match.index, match.index + 8)) && src.charAt(end) === '_') {
+      const longer = runEnd(src, end, to)
+      if (hasUnderscoreHost(src.slice(start, trimEnd(src, start, longer)))) end = covered = longer
+    }
+    pushLink(src, start, end, links)
   }
+  addExplicitUrls(src, covered, to, links)
+}
+
+/**
+ * An `http://` or `https://` URL whose host holds `_` is skipped by
+ * linkify-it, but browsers accept such hosts and mail clients link them, so
+ * an attacker could use one to slip a link past the rewriter. Such URLs are
+ * taken up to the next blank, when they start after a blank or an opening
+ * bracket or quote.
+ */
+function addExplicitUrls(src: string, from: number, to: number, links: TextLink[]): void {
+  const pattern = /https?:\/\//gi
+  pattern.lastIndex = from
+  for (
+    let match = pattern.exec(src);
+    match !== null && match.index < to;
+    match = pattern.exec(src)
+  ) {
+    const end = runEnd(src, match.index, to)
+    const boundary = match.index === 0 || /[\s(<[{"'>]/.test(src.charAt(match.index - 1))
+    if (boundary && hasUnderscoreHost(src.slice(match.index, trimEnd(src, match.index, end)))) {
+      pushLink(src, match.index, end, links)
+    }
+    pattern.lastIndex = end
+  }
+}
+
+/** A URL that parses, with a host of well-formed labels, at least one holding `_`. */
+function hasUnderscoreHost(text: string): boolean {
+  let host: string
+  try {
+    host = new URL(text).hostname
+  } catch {
+    // Not a URL at all: nothing a client would link.
+    return false
+  }
+  const labels = host.split('.')
+  const wellFormed = labels.every((label) => /^[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?$/i.test(label))
+  return host.includes('_') && labels.length > 1 && wellFormed
+}
+
+/** End of a run of characters that can be part of a URL. */
+function runEnd(src: string, from: number, to: number): number {
+  let end = from
+  while (end < to && !/[\s<>"\x00-\x1f\x7f]/.test(src.charAt(end))) end++
+  return end
+}
+
+function pushLink(src: string, start: number, rawEnd: number, links: TextLink[]): void {
+  const end = trimEnd(src, start, rawEnd)
+  const text = src.slice(start, end)
+  if (!hasHost(text)) return
+
+  links.push({ start, end, text, hasScheme: HAS_SCHEME.test(text) })
 }
 
 /**
@@ -148,11 +207,20 @@ function trimEnd(src: string, start: number, end: number): number {
     const open = unmatched.get(char) ?? 0
 
     if (open > 0) unmatched.set(char, open - 1)
+    else if (isQuotePair(src, start, last, char)) break
     else if (!TRAILING_PUNCTUATION.has(char)) break
     last--
   }
 
   return last
+}
+
+/** A final quote that closes a quote opened inside the URL (`/blah_"quoted"`) belongs to it. */
+function isQuotePair(src: string, start: number, end: number, char: string): boolean {
+  if (char !== '"' && char !== "'") return false
+  let count = 0
+  for (let i = start; i < end; i++) if (src.charAt(i) === char) count++
+  return count % 2 === 0
 }
 
 /**
