@@ -24,13 +24,15 @@ import { type DefaultTreeAdapterTypes, parse, parseFragment } from 'parse5'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { binaryToBytes, bytesToBinary } from '../../src/core/bytes.js'
-import { partDecoder, textView } from '../../src/core/rewrite/charset.js'
+import { byteDecoder, resolveCharset, strictDecode } from '../../src/core/rewrite/charset.js'
+import { leafDocument } from '../../src/core/rewrite/document.js'
+import { encodeQueryFor } from '../../src/core/rewrite/url-encoding.js'
 import { scanHtml } from '../../src/core/rewrite/html.js'
 import { type ParsedMime, parseMime } from '../../src/core/rewrite/mime.js'
 import type { TextLeaf } from '../../src/core/rewrite/mime-types.js'
 import type { RewriteSummary } from '../../src/core/rewrite/rewriter.js'
 import { verifyToken } from '../../src/core/tokens.js'
-import { cleanHref, parseWebUrl, schemeOf, tryParseUrl, WEB_SCHEMES } from '../../src/core/url.js'
+import { cleanHref, schemeOf, tryParseUrl, WEB_SCHEMES } from '../../src/core/url.js'
 import { type Harness, createHarness } from '../support/harness.js'
 
 type P5Node = DefaultTreeAdapterTypes.Node
@@ -114,24 +116,42 @@ type Expectation =
   { web: false } | { web: true; target: string | null /* null: relative with no usable base */ }
 
 /** An href value (already character-decoded) as classify.ts is specified to treat it. */
-function expectHref(value: string, base: string | null): Expectation {
+function expectHref(value: string, base: string | null, encoding: string): Expectation {
   const href = cleanHref(value)
-  if (href === '' || href.startsWith('#')) return { web: false }
 
-  const scheme = schemeOf(href)
-  if (scheme !== null) return WEB_SCHEMES.has(scheme) ? { web: true, target: href } : { web: false }
-
-  const baseUrl = base === null ? null : parseWebUrl(cleanHref(base))
+  // With a base every href resolves against it, as in a browser (HTML 4.2.3).
+  const baseUrl = base === null ? null : tryParseUrl(cleanHref(base))
   const resolved = baseUrl ? tryParseUrl(href, baseUrl.href) : null
-  if (resolved) return { web: true, target: resolved.href }
-  if (href.startsWith('//')) return { web: true, target: `https:${href}` }
+  if (resolved) {
+    if (!/^https?:$/.test(resolved.protocol)) return { web: false }
+    const standalone = /^https?:\/\//i.test(href) ? tryParseUrl(href) : null
+    const target = standalone?.href === resolved.href ? href : resolved.href
+    return { web: true, target: encodeQueryFor(target, encoding) }
+  }
+
+  if (href === '' || href.startsWith('#')) return { web: false }
+  const scheme = schemeOf(href)
+  if (scheme !== null) {
+    return WEB_SCHEMES.has(scheme)
+      ? { web: true, target: encodeQueryFor(href, encoding) }
+      : { web: false }
+  }
+  if (/^[/\\]{2}/.test(href))
+    return { web: true, target: encodeQueryFor(`https:${href}`, encoding) }
   return { web: true, target: null }
+}
+
+/** The document encoding of an HTML leaf (for query strings), as the rewriter reads its charset. */
+function documentEncoding(charset: string | null): string {
+  return resolveCharset(charset)?.encoding ?? 'utf-8'
 }
 
 /** A charset-and-entity-decoded attribute value, as the rewriter decodes one. */
 function decodeAttribute(raw: string, charset: string | null): string | null {
-  const chars = partDecoder(charset).decode(raw)
-  return chars === null ? null : decodeHTMLAttribute(chars)
+  const chars = byteDecoder(
+    resolveCharset(charset) ?? { encoding: null, layout: 'ascii', label: 'unknown' },
+  )(raw)
+  return decodeHTMLAttribute(chars)
 }
 
 /** Decodes a whole leaf for parse5: the leaf charset, utf-8 when absent or unknown. */
@@ -318,7 +338,7 @@ function checkLinkTarget(leaf: TextLeaf, link: Link, base: string | null): strin
     const value = decodeAttribute(link.original, leaf.charset)
     if (value === null)
       return `value ${JSON.stringify(link.original)} is undecodable but was rewritten`
-    const expected = expectHref(value, base)
+    const expected = expectHref(value, base, documentEncoding(leaf.charset))
     if (!expected.web || expected.target !== link.target) {
       return `value ${JSON.stringify(value)} leads to ${JSON.stringify(link.target)}, expected ${JSON.stringify(expected.web ? expected.target : 'no rewrite')}`
     }
@@ -335,9 +355,13 @@ function checkLinkTarget(leaf: TextLeaf, link: Link, base: string | null): strin
 
 /** The URL text as the plain-text scanner saw it: the leaf's charset view, if it has one. */
 function plainTextValue(leaf: TextLeaf, original: string): string {
-  const whole = textView(leaf.decoded, leaf.charset)
-  if (whole.text === leaf.decoded) return original
-  return textView(original, leaf.charset).text
+  const charset = resolveCharset(leaf.charset)
+  const doc = charset && leafDocument(leaf.decoded, 'text', charset)
+  if (!doc || typeof doc === 'string' || doc.text === leaf.decoded) return original
+  const encoding =
+    charset.encoding ??
+    (strictDecode('utf-8', binaryToBytes(leaf.decoded)) === null ? 'windows-1252' : 'utf-8')
+  return strictDecode(encoding, binaryToBytes(original)) ?? original
 }
 
 // ---------------------------------------------------------------------------
@@ -604,7 +628,7 @@ async function checkFile(file: string): Promise<FileResult> {
 
     const found = parse5Links(decodeDocument(inLeaf))
     for (const { href, where } of found.hrefs) {
-      const expected = expectHref(href, found.base)
+      const expected = expectHref(href, found.base, documentEncoding(inLeaf.charset))
       if (!expected.web) continue
       totals.parse5Links++
       bump(totals.parse5Where, where)

@@ -78,7 +78,7 @@ describe('Rewriter.rewriteMessageBatch', () => {
 describe('POST /api/v1/rewrite/batch', () => {
   function form(recipients: string) {
     const body = new FormData()
-    body.set('message', new Blob([ALERT], { type: 'message/rfc822' }))
+    body.set('message', new Blob([new Uint8Array(ALERT)], { type: 'message/rfc822' }))
     body.set('recipients', recipients)
     return body
   }
