@@ -25,7 +25,6 @@ export type SkipReason =
   | 'own_link'
   | 'no_rewrite_host'
   | 'url_too_long'
-  | 'undecodable'
 
 export type Decision = { rewrite: true; target: string } | { rewrite: false; reason: SkipReason }
 
