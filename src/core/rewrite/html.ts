@@ -33,12 +33,22 @@
  * content now goes through "in body"), whereas parsers with the legacy "in
  * select" insertion mode, parse5 8 among them, ignore those start tags.
  */
-import { QuoteType, Tokenizer, type TokenizerCallbacks } from 'htmlparser2'
+import { type QuoteType, Tokenizer, type TokenizerCallbacks } from 'htmlparser2'
 
-import { FONT_BREAKOUT_ATTRIBUTES, ForeignStack } from './html-foreign.js'
+import {
+  LINK_ATTRIBUTES,
+  type OpenTag,
+  type PendingAttribute,
+  type RegionKind,
+  type ScanSink,
+  type SourceText,
+  linkSource,
+  recordAttribute,
+} from './html-attributes.js'
+import { ForeignStack } from './html-foreign.js'
 import { GT, conditionalBody, findScriptEnd, findTagEnd } from './html-syntax.js'
 import type { Deadline } from './limits.js'
-import type { HtmlLink, HtmlLinkSource, HtmlScan } from './types.js'
+import type { HtmlScan } from './types.js'
 
 /**
  * Scans an HTML document for the `href` values of `a`, `area` and VML
@@ -63,53 +73,6 @@ export function scanHtml(src: string, deadline?: Deadline): HtmlScan {
 /** How many start tags pass between two looks at the clock: cheap, yet prompt. */
 const TAGS_PER_CLOCK_CHECK = 256
 
-/** The document itself, or the body of an `<!--[if …]> … <![endif]-->` comment. */
-type RegionKind = 'document' | 'conditional'
-
-/** The document, and the same-length copy the tokenizer reads (see {@link maskCdata}). */
-interface SourceText {
-  src: string
-  markup: string
-}
-
-/** Where a scan puts its results; shared by the document and its conditional comments. */
-interface ScanSink {
-  links: HtmlLink[]
-  baseHref: string | null
-  bodyTagEnd: number | null
-  deadline: Deadline | undefined
-  /** Start tags seen so far, for pacing the deadline checks. */
-  tags: number
-}
-
-/** An attribute whose name we care about, while its value is being read. */
-interface PendingAttribute {
-  name: string
-  start: number
-  end: number
-}
-
-/** An attribute value as written in the source. */
-interface AttributeValue {
-  start: number
-  end: number
-  quote: HtmlLink['quote']
-}
-
-/** A start tag between its name and its closing `>`. */
-interface OpenTag {
-  name: string
-  /** True when the tokenizer was told this tag sits in SVG/MathML content. */
-  foreign: boolean
-  /** The attribute that holds this element's link (`href`, `action`…), or null. */
-  linkAttribute: string | null
-  /** True once the link attribute was seen: later duplicates are dropped (§13.2.5.33). */
-  hrefSeen: boolean
-  href: AttributeValue | null
-  encoding: string | null
-  hasFontAttribute: boolean
-}
-
 /**
  * Spells every `<![CDATA[` as `<!-CDATA[`. Both are the same length and read
  * the same inside tags, values, comments and raw text, but the second is
@@ -123,19 +86,6 @@ function maskCdata(src: string): string {
 
 const CDATA_OPEN = '<![CDATA['
 const CDATA_CLOSE = ']]>'
-
-/**
- * The attribute that carries each element's link. VML shapes (`v:*`) use
- * `href` too; `<base href>` is read for the document base URL.
- */
-const LINK_ATTRIBUTES = new Map([
-  ['a', 'href'],
-  ['area', 'href'],
-  ['base', 'href'],
-  ['form', 'action'],
-  ['button', 'formaction'],
-  ['input', 'formaction'],
-])
 
 /** Scans `src[from, to)` as markup, restarting the tokenizer wherever it would desync. */
 function scanRegion(
@@ -388,53 +338,4 @@ class RegionScanner implements TokenizerCallbacks {
     const complete = scanRegion(this.source, body.start, body.end, 'conditional', this.sink)
     if (!complete) this.stopForTime()
   }
-}
-
-/** Notes the attributes of a start tag that the scan needs. */
-function recordAttribute(
-  tag: OpenTag,
-  attribute: PendingAttribute,
-  quote: QuoteType,
-  src: string,
-): void {
-  const value = attributeValue(attribute, quote)
-
-  if (attribute.name === tag.linkAttribute) {
-    // Duplicate attributes are dropped by the tokenizer (§13.2.5.33): the first wins,
-    // even when it has no value.
-    if (tag.hrefSeen) return
-    tag.hrefSeen = true
-    tag.href = value
-  } else if (attribute.name === 'encoding' && tag.encoding === null) {
-    tag.encoding = value === null ? '' : src.slice(value.start, value.end)
-  } else if (FONT_BREAKOUT_ATTRIBUTES.has(attribute.name)) {
-    tag.hasFontAttribute = true
-  }
-}
-
-function attributeValue(attribute: PendingAttribute, quote: QuoteType): AttributeValue | null {
-  if (quote === QuoteType.NoValue || attribute.start < 0) return null
-
-  return { start: attribute.start, end: attribute.end, quote: quoteName(quote) }
-}
-
-function quoteName(quote: QuoteType): HtmlLink['quote'] {
-  if (quote === QuoteType.Double) return 'double'
-  if (quote === QuoteType.Single) return 'single'
-  return 'none'
-}
-
-/** Which kind of link an element's `href` is, or null when it is not one we report. */
-function linkSource(name: string, kind: RegionKind): HtmlLinkSource | null {
-  const conditional = kind === 'conditional'
-
-  if (name === 'a') return conditional ? 'mso-a' : 'a'
-  if (name === 'area') return conditional ? 'mso-area' : 'area'
-  // A form in a mail sends what the reader types to its action: a credential
-  // harvester's favourite, so its target is checked like a link.
-  if (name === 'form') return 'form'
-  if (name === 'button' || name === 'input') return 'formaction'
-  // VML shapes (v:roundrect, v:rect, v:oval, v:shape…) are Outlook's clickable buttons.
-  if (name.startsWith('v:')) return 'vml'
-  return null
 }
