@@ -9,15 +9,17 @@
 /** Bytes backed by a plain ArrayBuffer, which is what Web Crypto accepts. */
 export type Bytes = Uint8Array<ArrayBuffer>
 
-const CHUNK = 0x8000
+// UTF-16LE decoding of bytes widened to 16-bit code units gives one code unit
+// per byte, natively: an order of magnitude faster than String.fromCharCode in
+// chunks, which matters for multi-megabyte messages. No unit is above 0xFF, so
+// there is no surrogate or byte order mark to trip over.
+const WIDE = new TextDecoder('utf-16le')
 
 /** Bytes to a binary string, one code unit per byte. */
 export function bytesToBinary(bytes: Uint8Array): string {
-  let out = ''
-  for (let i = 0; i < bytes.length; i += CHUNK) {
-    out += String.fromCharCode.apply(null, Array.from(bytes.subarray(i, i + CHUNK)))
-  }
-  return out
+  const wide = new Uint16Array(bytes.length)
+  wide.set(bytes)
+  return WIDE.decode(wide)
 }
 
 /** A binary string back to bytes. Code units above 0xFF are a programming error. */

@@ -71,11 +71,12 @@ export function createLinker(options: LinkerOptions): Linker {
     async function forRecipient(recipient: string | null) {
       const recipientRef = recipient ? await options.hasher.recipientRef(recipient) : undefined
       const shared = { issuedAt, messageRef, recipientRef, expiresAt }
-      const links = new Map<string, string>()
-      for (const [target, linkId] of ids) {
-        links.set(target, prefix + (await signToken(options.ring, { ...shared, linkId })))
-      }
-      return links
+      // Signed together: Web Crypto runs them concurrently, which matters for a batch.
+      const entries = [...ids]
+      const tokens = await Promise.all(
+        entries.map(([, linkId]) => signToken(options.ring, { ...shared, linkId })),
+      )
+      return new Map(entries.map(([target], i) => [target, prefix + (tokens[i] ?? '')]))
     }
     return { forRecipient }
   }

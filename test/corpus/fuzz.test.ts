@@ -15,10 +15,17 @@ import { HAS_CORPUS, corpusFiles, readCorpus } from './support.js'
 const SEED = 3
 const TOTAL = 10_240
 const BUDGETS = [2, 40, 1_000_000]
+/** Messages above this size get PER_LARGE mutations, so the run stays a few minutes long. */
+const LARGE_BYTES = 300_000
+const PER_LARGE = 6
 
 describe.skipIf(!HAS_CORPUS)('fuzzing the rewriter with mutated corpus messages', () => {
   const files = corpusFiles()
-  const perFile = Math.ceil(TOTAL / Math.max(1, files.length))
+  const sizes = new Map(files.map((file) => [file, readCorpus(file).length]))
+  const large = files.filter((file) => (sizes.get(file) ?? 0) > LARGE_BYTES).length
+  // Large messages get a few mutations each; the small ones make up the count.
+  const perSmall = Math.ceil((TOTAL - large * PER_LARGE) / Math.max(1, files.length - large))
+  const perFile = (file: string) => ((sizes.get(file) ?? 0) > LARGE_BYTES ? PER_LARGE : perSmall)
   const rewriters = BUDGETS.map((budget) => ({ budget, fuzz: fuzzRewriter(budget) }))
   const totals = { messages: 0, timedOut: 0, kinds: new Map<string, number>() }
 
@@ -31,7 +38,7 @@ describe.skipIf(!HAS_CORPUS)('fuzzing the rewriter with mutated corpus messages'
 
   it.each(files)('%s', async (file) => {
     const input = readCorpus(file)
-    for (let i = 0; i < perFile; i++) {
+    for (let i = 0; i < perFile(file); i++) {
       const { name, bytes } = mutate(input, SEED, i)
       const entry = rewriters[i % rewriters.length]
       if (entry === undefined) throw new RangeError('no rewriter')

@@ -7,6 +7,7 @@ import {
   reencodeQuotedPrintable,
   type LineEnding,
 } from '../../src/core/rewrite/qp.js'
+import { qpLayout, reencodeSpans } from '../../src/core/rewrite/qp-spans.js'
 
 const CASE1_TARGET = 'https://Clinic.Example.com/track/click?u=33cd&id=8d00&e=67a8'
 const SAFE_LINK = 'https://go.safelink.example/r/AbC?s=2a9f&x=gl'
@@ -289,3 +290,74 @@ describe('reencodeQuotedPrintable', () => {
     }
   })
 })
+
+describe('reencodeSpans (changed ranges known)', () => {
+  it('decodes to the edited text and copies untouched lines, for random edits', () => {
+    let seed = 7
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31
+    const words = [
+      'https://a.example/x?y=1',
+      '=',
+      '.',
+      'caf\xe9',
+      ' ',
+      '\r\n',
+      'x'.repeat(90),
+      '<a href="',
+      '"',
+    ]
+    for (let round = 0; round < 300; round++) {
+      const decoded = Array.from(
+        { length: 40 },
+        () => words[Math.floor(rnd() * words.length)],
+      ).join('')
+      const encoded = encodeQuotedPrintable(decoded, '\r\n')
+      const spans: { start: number; end: number; length: number }[] = []
+      let text = ''
+      let cursor = 0
+      for (let at = Math.floor(rnd() * 30); at < decoded.length; at += 5 + Math.floor(rnd() * 60)) {
+        const end = Math.min(decoded.length, at + Math.floor(rnd() * 12))
+        const insert = rnd() < 0.5 ? 'https://go.example/r/TOKEN' : ''
+        text += decoded.slice(cursor, at) + insert
+        spans.push({ start: at, end, length: insert.length })
+        cursor = end
+        at = end
+      }
+      text += decoded.slice(cursor)
+
+      const layout = qpLayout(encoded)
+      const written = applyEncodedEdits(
+        encoded,
+        reencodeSpans(encoded, layout, text, spans, '\r\n'),
+      )
+      const firstTouched = layout.encodedStarts[lineOf(layout, spans[0]?.start ?? 0)] ?? 0
+
+      expect(decodeQuotedPrintable(written)).toBe(text)
+      // Lines before the first change are copied byte for byte.
+      expect(written.startsWith(encoded.slice(0, firstTouched))).toBe(true)
+      for (const line of written.split(/\r?\n/)) {
+        if (!encoded.includes(line)) expect(line.length).toBeLessThanOrEqual(QP_MAX_LINE)
+      }
+    }
+  })
+})
+
+function lineOf(layout: { decodedStarts: number[] }, at: number): number {
+  let line = 0
+  while (line + 1 < layout.decodedStarts.length - 1 && (layout.decodedStarts[line + 1] ?? 0) <= at)
+    line++
+  return line
+}
+
+function applyEncodedEdits(
+  encoded: string,
+  edits: { start: number; end: number; text: string }[],
+): string {
+  let out = ''
+  let from = 0
+  for (const edit of edits) {
+    out += encoded.slice(from, edit.start) + edit.text
+    from = edit.end
+  }
+  return out + encoded.slice(from)
+}

@@ -36,7 +36,20 @@ export interface LeafDocument {
   /** The encoding a browser percent-encodes query strings of this document's links in. */
   urlEncoding: string
   /** The new body (binary string), or null when a byte-exact result cannot be proven. */
-  write(replacements: readonly Replacement[]): string | null
+  write(replacements: readonly Replacement[]): Written | null
+}
+
+/** A rewritten body and where it changed, so that re-encoding can skip the rest. */
+export interface Written {
+  body: string
+  /** Changed ranges in the old body's coordinates, sorted; `length` is the new text's. */
+  spans: BodySpan[]
+}
+
+export interface BodySpan {
+  start: number
+  end: number
+  length: number
 }
 
 /** Why a part could not be turned into a document; the part then passes through. */
@@ -146,7 +159,7 @@ function splice(
   map: ByteMap,
   replacements: readonly Replacement[],
   encode: (text: string) => string = (text) => text,
-): string | null {
+): Written | null {
   return spliceWith(binary, replacements, (edit) => ({
     start: map.start(edit.start),
     end: Math.max(map.start(edit.start), map.end(edit.end)),
@@ -160,19 +173,21 @@ function spliceWith(
   binary: string,
   replacements: readonly Replacement[],
   toBytes: (edit: Replacement) => ByteEdit | null,
-): string | null {
+): Written | null {
   const sorted = [...replacements].sort((a, b) => a.start - b.start || a.end - b.end)
   const pieces: string[] = []
+  const spans: BodySpan[] = []
   let cursor = 0
 
   for (const edit of sorted) {
     const range = toBytes(edit)
     if (range === null || range.start < cursor) return null
     pieces.push(binary.slice(cursor, range.start), range.bytes)
+    spans.push({ start: range.start, end: range.end, length: range.bytes.length })
     cursor = range.end
   }
   pieces.push(binary.slice(cursor))
-  return pieces.join('')
+  return { body: pieces.join(''), spans }
 }
 
 /** Accepts a spliced body only when it decodes to exactly the edited text. */
@@ -180,14 +195,14 @@ function verified(
   original: string,
   text: string,
   encoding: string,
-  spliced: string | null,
+  spliced: Written | null,
   replacements: readonly Replacement[],
-): string | null {
+): Written | null {
   if (spliced === null) return null
-  if (replacements.length === 0) return original
+  if (replacements.length === 0) return { body: original, spans: [] }
 
   const expected = applyReplacements(text, replacements)
-  return strictDecode(encoding, binaryToBytes(spliced)) === expected ? spliced : null
+  return strictDecode(encoding, binaryToBytes(spliced.body)) === expected ? spliced : null
 }
 
 /** Applies non-overlapping replacements to a string. */
@@ -209,6 +224,7 @@ export function stringDocument(text: string): LeafDocument {
     text,
     decodeValue: (raw) => raw,
     urlEncoding: 'utf-8',
-    write: (replacements) => applyReplacements(text, replacements),
+    write: (replacements) =>
+      spliceWith(text, replacements, (edit) => ({ ...edit, bytes: edit.text })),
   }
 }

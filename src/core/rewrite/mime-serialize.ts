@@ -4,10 +4,10 @@
  * re-encoded in their own transfer encoding.
  */
 
-import { binaryToBytes } from '../bytes.js'
 import { BASE64_MAX_LINE, encodeBase64Body } from './base64.js'
 import type { LeafSlot, MimeFlag, ParsedMime, SerializedMime } from './mime-types.js'
 import { encodeQuotedPrintable, reencodeQuotedPrintable, type LineEnding } from './qp.js'
+import { type ChangedSpan, type QpLayout, qpLayout, reencodeSpans } from './qp-spans.js'
 
 /**
  * RFC 5322 2.1.1: a line must not exceed 998 octets without its CRLF. Relays
@@ -27,10 +27,15 @@ interface Edit {
  * changed leaves' bodies is copied; with an empty map the output equals the
  * input. A replacement equal to the parsed body changes nothing. Throws a
  * RangeError for a path that is not a leaf of this message.
+ *
+ * `changes`, when given for a leaf, lists where its new body differs from the
+ * parsed one; quoted-printable parts then re-encode only the lines touched,
+ * which keeps rendering one message for many recipients cheap.
  */
 export function serializeMime(
   message: ParsedMime,
   replacements: ReadonlyMap<string, string>,
+  changes: ReadonlyMap<string, readonly ChangedSpan[]> = new Map(),
 ): SerializedMime {
   const edits: Edit[] = []
   const flags: MimeFlag[] = []
@@ -39,22 +44,37 @@ export function serializeMime(
     const slot = message.slots.get(path)
     if (!slot) throw new RangeError(`no text leaf at MIME part "${path}"`)
     if (text === slot.decoded) continue
-    edits.push(...editLeaf(message.source, path, slot, text, flags))
+    edits.push(...editLeaf(message.source, path, slot, text, flags, changes.get(path)))
   }
 
   edits.sort((a, b) => a.start - b.start)
-  return { bytes: binaryToBytes(applyEdits(message.source, edits)), flags }
+  return { bytes: applyEdits(message.bytes, edits), flags }
 }
 
-function applyEdits(source: string, edits: Edit[]): string {
-  const pieces: string[] = []
-  let pos = 0
+/**
+ * The input with the edits applied, assembled as bytes: unchanged ranges are
+ * copied from the input (a native block copy) and only the edits' text is
+ * converted, so a multi-megabyte message costs little more than its changes.
+ */
+function applyEdits(input: Uint8Array, edits: Edit[]): Uint8Array {
+  if (edits.length === 0) return input
+
+  const size = edits.reduce(
+    (n, edit) => n + edit.text.length - (edit.end - edit.start),
+    input.length,
+  )
+  const out = new Uint8Array(size)
+  let from = 0
+  let at = 0
   for (const edit of edits) {
-    pieces.push(source.slice(pos, edit.start), edit.text)
-    pos = edit.end
+    out.set(input.subarray(from, edit.start), at)
+    at += edit.start - from
+    for (let i = 0; i < edit.text.length; i++) out[at + i] = edit.text.charCodeAt(i)
+    at += edit.text.length
+    from = edit.end
   }
-  pieces.push(source.slice(pos))
-  return pieces.join('')
+  out.set(input.subarray(from), at)
+  return out
 }
 
 /** The edits that give one leaf its new decoded body, in its own transfer encoding. */
@@ -64,6 +84,7 @@ function editLeaf(
   slot: LeafSlot,
   text: string,
   flags: MimeFlag[],
+  spans: readonly ChangedSpan[] | undefined,
 ): Edit[] {
   const original = source.slice(slot.bodyStart, slot.bodyEnd)
   const body = (replacement: string): Edit => ({
@@ -73,7 +94,14 @@ function editLeaf(
   })
 
   if (slot.transferEncoding === 'quoted-printable') {
-    return [body(reencodeQuotedPrintable(original, text, slot.lineEnding))]
+    if (spans === undefined) return [body(reencodeQuotedPrintable(original, text, slot.lineEnding))]
+    const layout = layoutOf(slot, original)
+    const pieces = reencodeSpans(original, layout, text, spans, slot.lineEnding)
+    return pieces.map((piece) => ({
+      ...piece,
+      start: piece.start + slot.bodyStart,
+      end: piece.end + slot.bodyStart,
+    }))
   }
   if (slot.transferEncoding === 'base64') {
     return [body(reencodeBase64(original, text, slot.lineEnding))]
@@ -84,6 +112,17 @@ function editLeaf(
   if (slot.transferEncoding === 'binary' || !hasLongLine(text)) return [body(text)]
   flags.push({ part: path, reason: 'reencoded_quoted_printable' })
   return [markQuotedPrintable(slot), body(encodeQuotedPrintable(text, slot.lineEnding))]
+}
+
+/** Each QP leaf is split into lines once, however many times it is rendered. */
+const layouts = new WeakMap<LeafSlot, QpLayout>()
+
+function layoutOf(slot: LeafSlot, original: string): QpLayout {
+  const known = layouts.get(slot)
+  if (known) return known
+  const layout = qpLayout(original)
+  layouts.set(slot, layout)
+  return layout
 }
 
 /** Rewrites the Content-Transfer-Encoding value in place, or inserts the field after Content-Type. */

@@ -100,6 +100,8 @@ export interface LeafSlot {
 export interface ParsedMime extends MimeMessage {
   /** The whole input as a binary string; every offset points into it. */
   readonly source: string
+  /** The input bytes themselves: unchanged ranges are copied from here when serializing. */
+  readonly bytes: Uint8Array
   /** Each text leaf's location, keyed by its path. */
   readonly slots: ReadonlyMap<string, LeafSlot>
 }

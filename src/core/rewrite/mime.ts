@@ -139,6 +139,7 @@ export function parseMime(bytes: Uint8Array, options: Partial<MimeOptions> = {})
     flags: walk.flags,
     messageId: readMessageId(rootHead),
     source,
+    bytes,
     slots: walk.slots,
   }
 }

@@ -37,8 +37,6 @@ export interface QpLine {
   decoded: string
 }
 
-const HEX_ESCAPE = /=([0-9A-Fa-f]{2})/g
-
 /** Decodes a quoted-printable body. Invalid `=` sequences are kept literally. */
 export function decodeQuotedPrintable(binary: string): string {
   let out = ''
@@ -114,8 +112,29 @@ function isBlank(code: number): boolean {
 }
 
 function unescapeQp(text: string): string {
-  if (!text.includes('=')) return text
-  return text.replace(HEX_ESCAPE, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)))
+  let at = text.indexOf('=')
+  if (at < 0) return text
+
+  // A loop rather than a regex replace: this runs once per line of every QP body.
+  let out = ''
+  let from = 0
+  for (; at >= 0; at = text.indexOf('=', at + 1)) {
+    const high = hexValue(text.charCodeAt(at + 1))
+    const low = hexValue(text.charCodeAt(at + 2))
+    if (high < 0 || low < 0) continue
+    out += text.slice(from, at) + String.fromCharCode(high * 16 + low)
+    from = at + 3
+    at += 2
+  }
+  return out + text.slice(from)
+}
+
+/** The value of a hex digit's character code, or -1. */
+function hexValue(code: number): number {
+  if (code >= 0x30 && code <= 0x39) return code - 0x30
+  if (code >= 0x41 && code <= 0x46) return code - 0x37
+  if (code >= 0x61 && code <= 0x66) return code - 0x57
+  return -1
 }
 
 /**
@@ -365,6 +384,16 @@ function reencodeLine(line: QpLine, text: string, lineEnding: LineEnding): strin
     encodeMiddle(middle, tail > 0, lineEnding),
     ...kept(segments.length - tail, segments.length),
   ].join('')
+}
+
+/**
+ * Encodes text that starts a physical line and is continued, after a soft
+ * break, by copied segments of the same logical line. Null when the text
+ * holds a line break (it would end the logical line early).
+ */
+export function encodeBeforeSoftBreak(text: string, lineEnding: LineEnding): string | null {
+  if (text.includes('\n')) return null
+  return encodeMiddle(text, true, lineEnding)
 }
 
 /** Encodes the changed middle of a line; `beforeKept`: copied segments follow. */

@@ -12,7 +12,7 @@
 import type { LinkContext, Linker, PreparedLinks } from '../linker.js'
 import type { MessageFinding } from '../store.js'
 import type { ClassifyOptions } from './classify.js'
-import { stringDocument } from './document.js'
+import { type BodySpan, stringDocument } from './document.js'
 import { DEFAULT_LIMITS, Deadline, type RewriteLimits } from './limits.js'
 import { serializeMime } from './mime.js'
 import type { MimeFlag } from './mime-types.js'
@@ -147,7 +147,7 @@ export function createRewriter(options: RewriterOptions): Rewriter {
     const map = await links.forRecipient(context.recipient ?? null)
 
     const work = planned.works[0]
-    const output = work ? (work.doc.write(replacementsFor(work, map)) ?? input) : input
+    const output = work ? (work.doc.write(replacementsFor(work, map))?.body ?? input) : input
     return { output, summary: summarise(planned, [], findings) }
   }
 
@@ -200,16 +200,21 @@ function renderMessage(
 
   const flags: MimeFlag[] = []
   const bodies = new Map<string, string>()
+  const spans = new Map<string, BodySpan[]>()
   for (const work of planned.works) {
     const replacements = replacementsFor(work, links)
     if (replacements.length === 0) continue
 
-    const body = work.doc.write(replacements)
-    if (body === null) flags.push({ part: work.path, reason: 'charset_roundtrip_failed' })
-    else bodies.set(work.path, body)
+    const written = work.doc.write(replacements)
+    if (written === null) {
+      flags.push({ part: work.path, reason: 'charset_roundtrip_failed' })
+      continue
+    }
+    bodies.set(work.path, written.body)
+    spans.set(work.path, written.spans)
   }
 
-  const serialised = serializeMime(message, bodies)
+  const serialised = serializeMime(message, bodies, spans)
   return { output: serialised.bytes, flags: [...flags, ...serialised.flags] }
 }
 
