@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest'
 
 import { scanHtml } from '../../src/core/rewrite/html.js'
-import { createHarness } from '../support/harness.js'
+import { createHarness, testConfig } from '../support/harness.js'
 import { signedLinks, targetsIn } from '../support/links.js'
 
 describe('links a mail client shows', () => {
@@ -88,5 +88,51 @@ describe('URL look-alikes left alone', () => {
     expect(output).toBe(
       html.replace('href="https://real.example/"', `href="${signedLinks(output, h.deps)[0]}"`),
     )
+  })
+})
+
+describe('forwarded alerts (message/rfc822)', () => {
+  const forwarded = [
+    'From: soc@example.com',
+    'MIME-Version: 1.0',
+    'Content-Type: multipart/mixed; boundary="fw"',
+    '',
+    '--fw',
+    'Content-Type: text/plain',
+    '',
+    'See the attached alert.',
+    '--fw',
+    'Content-Type: message/rfc822',
+    'Content-Disposition: attachment; filename="alert.eml"',
+    '',
+    'From: alerts@example.com',
+    'Content-Type: text/html',
+    '',
+    '<a href="https://inner.example/reset">reset</a>',
+    '--fw--',
+    '',
+  ].join('\r\n')
+
+  it('rewrites inside an attached message by default', async () => {
+    const h = createHarness()
+
+    const { output, summary } = await h.deps.rewriter.rewriteMessage(
+      new TextEncoder().encode(forwarded),
+    )
+
+    expect(summary.rewritten).toBe(1)
+    expect(await targetsIn(new TextDecoder().decode(output), h.deps)).toEqual([
+      'https://inner.example/reset',
+    ])
+  })
+
+  it('leaves attached messages alone with CLICKGATE_REWRITE_ATTACHED_MESSAGES=false', async () => {
+    const h = createHarness(testConfig({ CLICKGATE_REWRITE_ATTACHED_MESSAGES: 'false' }))
+    const input = new TextEncoder().encode(forwarded)
+
+    const { output, summary } = await h.deps.rewriter.rewriteMessage(input)
+
+    expect(new TextDecoder().decode(output)).toBe(forwarded)
+    expect(summary.flagged).toEqual([{ part: '2', reason: 'attachment' }])
   })
 })
