@@ -312,14 +312,14 @@ describe('reencodeSpans (changed ranges known)', () => {
         () => words[Math.floor(rnd() * words.length)],
       ).join('')
       const encoded = encodeQuotedPrintable(decoded, '\r\n')
-      const spans: { start: number; end: number; length: number }[] = []
+      const spans: { start: number; end: number; text: string }[] = []
       let text = ''
       let cursor = 0
       for (let at = Math.floor(rnd() * 30); at < decoded.length; at += 5 + Math.floor(rnd() * 60)) {
         const end = Math.min(decoded.length, at + Math.floor(rnd() * 12))
         const insert = rnd() < 0.5 ? 'https://go.example/r/TOKEN' : ''
         text += decoded.slice(cursor, at) + insert
-        spans.push({ start: at, end, length: insert.length })
+        spans.push({ start: at, end, text: insert })
         cursor = end
         at = end
       }
@@ -328,7 +328,7 @@ describe('reencodeSpans (changed ranges known)', () => {
       const layout = qpLayout(encoded)
       const written = applyEncodedEdits(
         encoded,
-        reencodeSpans(encoded, layout, text, spans, '\r\n'),
+        reencodeSpans(encoded, layout, decoded, { spans, body: () => text }, '\r\n'),
       )
       const firstTouched = layout.encodedStarts[lineOf(layout, spans[0]?.start ?? 0)] ?? 0
 

@@ -39,17 +39,22 @@ export interface LeafDocument {
   write(replacements: readonly Replacement[]): Written | null
 }
 
-/** A rewritten body and where it changed, so that re-encoding can skip the rest. */
+/**
+ * A rewritten body and where it changed, so that re-encoding can skip the
+ * rest. The whole body is built only when asked for: a quoted-printable part
+ * rendered for many recipients never needs it.
+ */
 export interface Written {
-  body: string
-  /** Changed ranges in the old body's coordinates, sorted; `length` is the new text's. */
+  body(): string
+  /** Changed ranges in the old body's coordinates, sorted, with their new bytes. */
   spans: BodySpan[]
 }
 
 export interface BodySpan {
   start: number
   end: number
-  length: number
+  /** The new bytes (binary string). */
+  text: string
 }
 
 /** Why a part could not be turned into a document; the part then passes through. */
@@ -175,19 +180,32 @@ function spliceWith(
   toBytes: (edit: Replacement) => ByteEdit | null,
 ): Written | null {
   const sorted = [...replacements].sort((a, b) => a.start - b.start || a.end - b.end)
-  const pieces: string[] = []
   const spans: BodySpan[] = []
   let cursor = 0
 
   for (const edit of sorted) {
     const range = toBytes(edit)
     if (range === null || range.start < cursor) return null
-    pieces.push(binary.slice(cursor, range.start), range.bytes)
-    spans.push({ start: range.start, end: range.end, length: range.bytes.length })
+    spans.push({ start: range.start, end: range.end, text: range.bytes })
     cursor = range.end
   }
-  pieces.push(binary.slice(cursor))
-  return { body: pieces.join(''), spans }
+  return written(binary, spans)
+}
+
+/** A Written whose body is assembled from the original and the spans on first use. */
+export function written(original: string, spans: BodySpan[]): Written {
+  let body: string | null = null
+  const build = () => {
+    const pieces: string[] = []
+    let cursor = 0
+    for (const span of spans) {
+      pieces.push(original.slice(cursor, span.start), span.text)
+      cursor = span.end
+    }
+    pieces.push(original.slice(cursor))
+    return pieces.join('')
+  }
+  return { spans, body: () => (body ??= build()) }
 }
 
 /** Accepts a spliced body only when it decodes to exactly the edited text. */
@@ -199,10 +217,10 @@ function verified(
   replacements: readonly Replacement[],
 ): Written | null {
   if (spliced === null) return null
-  if (replacements.length === 0) return { body: original, spans: [] }
+  if (replacements.length === 0) return written(original, [])
 
   const expected = applyReplacements(text, replacements)
-  return strictDecode(encoding, binaryToBytes(spliced.body)) === expected ? spliced : null
+  return strictDecode(encoding, binaryToBytes(spliced.body())) === expected ? spliced : null
 }
 
 /** Applies non-overlapping replacements to a string. */

@@ -7,7 +7,9 @@
 import { BASE64_MAX_LINE, encodeBase64Body } from './base64.js'
 import type { LeafSlot, MimeFlag, ParsedMime, SerializedMime } from './mime-types.js'
 import { encodeQuotedPrintable, reencodeQuotedPrintable, type LineEnding } from './qp.js'
-import { type ChangedSpan, type QpLayout, qpLayout, reencodeSpans } from './qp-spans.js'
+import { type BodyChanges, type QpLayout, qpLayout, reencodeSpans } from './qp-spans.js'
+
+export type { BodyChanges } from './qp-spans.js'
 
 /**
  * RFC 5322 2.1.1: a line must not exceed 998 octets without its CRLF. Relays
@@ -23,28 +25,26 @@ interface Edit {
 
 /**
  * Writes the message back with the given leaves replaced. `replacements` maps
- * a leaf path to its new decoded body (binary string). Every byte outside the
- * changed leaves' bodies is copied; with an empty map the output equals the
- * input. A replacement equal to the parsed body changes nothing. Throws a
- * RangeError for a path that is not a leaf of this message.
- *
- * `changes`, when given for a leaf, lists where its new body differs from the
- * parsed one; quoted-printable parts then re-encode only the lines touched,
- * which keeps rendering one message for many recipients cheap.
+ * a leaf path to its new decoded body (binary string), or to its changes
+ * (quoted-printable parts then re-encode only the lines the changes touch).
+ * Every byte outside the changed leaves' bodies is copied; with an empty map
+ * the output equals the input. A replacement equal to the parsed body, or
+ * with no changes, changes nothing. Throws a RangeError for a path that is
+ * not a leaf of this message.
  */
 export function serializeMime(
   message: ParsedMime,
-  replacements: ReadonlyMap<string, string>,
-  changes: ReadonlyMap<string, readonly ChangedSpan[]> = new Map(),
+  replacements: ReadonlyMap<string, string | BodyChanges>,
 ): SerializedMime {
   const edits: Edit[] = []
   const flags: MimeFlag[] = []
 
-  for (const [path, text] of replacements) {
+  for (const [path, replacement] of replacements) {
     const slot = message.slots.get(path)
     if (!slot) throw new RangeError(`no text leaf at MIME part "${path}"`)
-    if (text === slot.decoded) continue
-    edits.push(...editLeaf(message.source, path, slot, text, flags, changes.get(path)))
+    if (replacement === slot.decoded) continue
+    if (typeof replacement !== 'string' && replacement.spans.length === 0) continue
+    edits.push(...editLeaf(message.source, path, slot, replacement, flags))
   }
 
   edits.sort((a, b) => a.start - b.start)
@@ -82,9 +82,8 @@ function editLeaf(
   source: string,
   path: string,
   slot: LeafSlot,
-  text: string,
+  replacement: string | BodyChanges,
   flags: MimeFlag[],
-  spans: readonly ChangedSpan[] | undefined,
 ): Edit[] {
   const original = source.slice(slot.bodyStart, slot.bodyEnd)
   const body = (replacement: string): Edit => ({
@@ -93,15 +92,19 @@ function editLeaf(
     text: replacement,
   })
 
-  if (slot.transferEncoding === 'quoted-printable') {
-    if (spans === undefined) return [body(reencodeQuotedPrintable(original, text, slot.lineEnding))]
+  if (slot.transferEncoding === 'quoted-printable' && typeof replacement !== 'string') {
     const layout = layoutOf(slot, original)
-    const pieces = reencodeSpans(original, layout, text, spans, slot.lineEnding)
+    const pieces = reencodeSpans(original, layout, slot.decoded, replacement, slot.lineEnding)
     return pieces.map((piece) => ({
       ...piece,
       start: piece.start + slot.bodyStart,
       end: piece.end + slot.bodyStart,
     }))
+  }
+
+  const text = typeof replacement === 'string' ? replacement : replacement.body()
+  if (slot.transferEncoding === 'quoted-printable') {
+    return [body(reencodeQuotedPrintable(original, text, slot.lineEnding))]
   }
   if (slot.transferEncoding === 'base64') {
     return [body(reencodeBase64(original, text, slot.lineEnding))]

@@ -15,11 +15,17 @@ import {
   splitQpLines,
 } from './qp.js'
 
-/** A changed range of the decoded body, old coordinates; `length` is the new text's. */
+/** A changed range of the decoded body, old coordinates, with its new bytes. */
 export interface ChangedSpan {
   start: number
   end: number
-  length: number
+  text: string
+}
+
+/** A body's changes, and the whole new body for when only that will do. */
+export interface BodyChanges {
+  spans: readonly ChangedSpan[]
+  body(): string
 }
 
 /** An encoded body's physical lines: where each starts, decoded and encoded, and how it ends. */
@@ -59,44 +65,45 @@ export interface EncodedEdit {
 }
 
 /**
- * Re-encodes `text` (the old decoded body with `spans` applied) against the
+ * Re-encodes the old decoded body with `changes` applied against the
  * original `encoded`, as edits of the encoded body: everything outside them
  * stays as it was.
  */
 export function reencodeSpans(
   encoded: string,
   layout: QpLayout,
-  text: string,
-  spans: readonly ChangedSpan[],
+  decoded: string,
+  changes: BodyChanges,
   lineEnding: LineEnding,
 ): EncodedEdit[] {
   const { decodedStarts, encodedStarts, continues } = layout
+  const spans = changes.spans
   const lines = continues.length
   const whole = () => [
-    { start: 0, end: encoded.length, text: reencodeQuotedPrintable(encoded, text, lineEnding) },
+    {
+      start: 0,
+      end: encoded.length,
+      text: reencodeQuotedPrintable(encoded, changes.body(), lineEnding),
+    },
   ]
   const out: EncodedEdit[] = []
-  let shift = 0
 
   for (let s = 0; s < spans.length;) {
     const first = spans[s]
     if (first === undefined || lines === 0) break
     const a = lineAt(decodedStarts, lines, first.start)
     let b = lineAt(decodedStarts, lines, Math.max(first.start, first.end - 1))
-    let groupShift = shift + first.length - (first.end - first.start)
+    const group = [first]
     s++
 
     // Take every further change that starts before the group's last line ends.
     for (let span = spans[s]; span !== undefined && span.start < (decodedStarts[b + 1] ?? 0);) {
       b = Math.max(b, lineAt(decodedStarts, lines, Math.max(span.start, span.end - 1)))
-      groupShift += span.length - (span.end - span.start)
+      group.push(span)
       span = spans[++s]
     }
 
-    const middle = text.slice(
-      (decodedStarts[a] ?? 0) + shift,
-      (decodedStarts[b + 1] ?? 0) + groupShift,
-    )
+    const middle = applyGroup(decoded, decodedStarts[a] ?? 0, decodedStarts[b + 1] ?? 0, group)
     // A change that removed the hard break ending its line would glue the next
     // copied line onto the new one: encode the whole body the plain way.
     const lostBreak = !continues[b] && b + 1 < lines && !middle.endsWith('\n')
@@ -111,9 +118,24 @@ export function reencodeSpans(
       end: encodedStarts[b + 1] ?? encoded.length,
       text: piece,
     })
-    shift = groupShift
   }
   return out
+}
+
+/** `decoded[from, to)` with the group's changes applied. */
+function applyGroup(
+  decoded: string,
+  from: number,
+  to: number,
+  group: readonly ChangedSpan[],
+): string {
+  let out = ''
+  let cursor = from
+  for (const span of group) {
+    out += decoded.slice(cursor, span.start) + span.text
+    cursor = span.end
+  }
+  return out + decoded.slice(cursor, to)
 }
 
 /** The physical line holding decoded offset `at` (the last line for the end of the body). */

@@ -12,7 +12,7 @@
 import type { LinkContext, Linker, PreparedLinks } from '../linker.js'
 import type { MessageFinding } from '../store.js'
 import type { ClassifyOptions } from './classify.js'
-import { type BodySpan, stringDocument } from './document.js'
+import { type Written, stringDocument } from './document.js'
 import { DEFAULT_LIMITS, Deadline, type RewriteLimits } from './limits.js'
 import { serializeMime } from './mime.js'
 import type { MimeFlag } from './mime-types.js'
@@ -147,7 +147,7 @@ export function createRewriter(options: RewriterOptions): Rewriter {
     const map = await links.forRecipient(context.recipient ?? null)
 
     const work = planned.works[0]
-    const output = work ? (work.doc.write(replacementsFor(work, map))?.body ?? input) : input
+    const output = work ? (work.doc.write(replacementsFor(work, map))?.body() ?? input) : input
     return { output, summary: summarise(planned, [], findings) }
   }
 
@@ -199,8 +199,7 @@ function renderMessage(
   if (message === null) return { output: input, flags: [] }
 
   const flags: MimeFlag[] = []
-  const bodies = new Map<string, string>()
-  const spans = new Map<string, BodySpan[]>()
+  const bodies = new Map<string, Written>()
   for (const work of planned.works) {
     const replacements = replacementsFor(work, links)
     if (replacements.length === 0) continue
@@ -210,11 +209,10 @@ function renderMessage(
       flags.push({ part: work.path, reason: 'charset_roundtrip_failed' })
       continue
     }
-    bodies.set(work.path, written.body)
-    spans.set(work.path, written.spans)
+    bodies.set(work.path, written)
   }
 
-  const serialised = serializeMime(message, bodies, spans)
+  const serialised = serializeMime(message, bodies)
   return { output: serialised.bytes, flags: [...flags, ...serialised.flags] }
 }
 
