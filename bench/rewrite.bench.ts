@@ -31,8 +31,13 @@ import { benchServices } from './services.js'
 
 const ROOT = resolve(import.meta.dirname, '../..')
 const CORPUS = resolve(process.env.CORPUS_DIR ?? join(ROOT, '../shared/corpus'), 'eml')
-/** Seconds each measurement runs for; enough for a steady figure on two cores. */
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 3)
+/**
+ * Each figure is the best of ROUNDS windows of WINDOW seconds, the tools taking
+ * turns, so that load from other processes on a shared machine hurts every
+ * tool alike and the best window is the least disturbed one.
+ */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
+const WINDOW = Number(process.env.BENCH_WINDOW ?? 1)
 const LINK = 'https://go.clickgate.example/r/AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_AbCdEf'
 const CLASSIFY = { baseUrl: new URL('https://go.clickgate.example'), noRewriteHosts: [] }
 
@@ -76,17 +81,29 @@ async function lolHtmlAccepts(doc: Uint8Array): Promise<boolean> {
   }
 }
 
-/** Runs `round` (one pass over the inputs) for SECONDS; MB/s over `bytes` per pass. */
+/** Runs `round` (one pass over the inputs) for WINDOW seconds; MB/s over `bytes` per pass. */
 async function throughput(bytes: number, round: () => unknown): Promise<number> {
-  await round()
   const start = performance.now()
   let passes = 0
-  while (performance.now() - start < SECONDS * 1000) {
+  while (passes === 0 || performance.now() - start < WINDOW * 1000) {
     await round()
     passes++
   }
   const seconds = (performance.now() - start) / 1000
   return (bytes * passes) / seconds / 1e6
+}
+
+/** The best of ROUNDS interleaved windows for each named measurement. */
+async function bestOf(
+  runs: Record<string, () => Promise<number>>,
+): Promise<Record<string, number>> {
+  const best: Record<string, number> = {}
+  for (const run of Object.values(runs)) await run()
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [name, run] of Object.entries(runs))
+      best[name] = Math.max(best[name] ?? 0, await run())
+  }
+  return best
 }
 
 const EMPTY: TokenizerCallbacks = {
@@ -149,25 +166,63 @@ function parse5All(html: string[]): void {
 
 const total = (items: { length: number }[]) => items.reduce((sum, item) => sum + item.length, 0)
 
+/**
+ * Parts with at least one link per kilobyte, like a typical alert: lol-html
+ * pays for each attribute it sets across the WebAssembly boundary, so the
+ * ratio depends on link density as much as on size.
+ */
+function linkDense(inputs: Inputs): Inputs {
+  const keep = inputs.html.map(
+    (doc) => planHtml(doc, (raw) => raw, { classify: CLASSIFY }).edits.length * 1024 >= doc.length,
+  )
+  const html = inputs.html.filter((_, i) => keep[i])
+  return { ...inputs, html, htmlBytes: inputs.htmlBytes.filter((_, i) => keep[i]) }
+}
+
+async function measureHtml(inputs: Inputs) {
+  const bytes = total(inputs.html)
+  const best = await bestOf({
+    tokenizer: () => throughput(bytes, () => tokenizeAll(inputs.html)),
+    ours: () => throughput(bytes, () => rewriteAll(inputs.html)),
+    lolHtml: () => throughput(bytes, () => lolHtmlAll(inputs.htmlBytes)),
+  })
+  return {
+    parts: inputs.html.length,
+    bytes,
+    tokenizer: best['tokenizer'] ?? 0,
+    ours: best['ours'] ?? 0,
+    lolHtml: best['lolHtml'] ?? 0,
+  }
+}
+
 async function measureThroughput(inputs: Inputs) {
   const htmlBytes = total(inputs.html)
   const { rewriter } = benchServices()
 
-  const tokenizer = await throughput(htmlBytes, () => tokenizeAll(inputs.html))
-  const ours = await throughput(htmlBytes, () => rewriteAll(inputs.html))
-  const lolHtml = await throughput(htmlBytes, () => lolHtmlAll(inputs.htmlBytes))
-  const parse5 = await throughput(htmlBytes, () => parse5All(inputs.html))
-  const messages = await throughput(total(inputs.messages), async () => {
-    for (const message of inputs.messages) await rewriter.rewriteMessage(message)
+  const best = await bestOf({
+    tokenizer: () => throughput(htmlBytes, () => tokenizeAll(inputs.html)),
+    ours: () => throughput(htmlBytes, () => rewriteAll(inputs.html)),
+    lolHtml: () => throughput(htmlBytes, () => lolHtmlAll(inputs.htmlBytes)),
+    parse5: () => throughput(htmlBytes, () => parse5All(inputs.html)),
+    messages: () =>
+      throughput(total(inputs.messages), async () => {
+        for (const message of inputs.messages) await rewriter.rewriteMessage(message)
+      }),
   })
-  return { htmlBytes, tokenizer, ours, lolHtml, parse5, messages }
+  return {
+    tokenizer: best['tokenizer'] ?? 0,
+    ours: best['ours'] ?? 0,
+    lolHtml: best['lolHtml'] ?? 0,
+    parse5: best['parse5'] ?? 0,
+    messages: best['messages'] ?? 0,
+  }
 }
 
 /**
  * Extra cost per recipient: (T(1 + N recipients) − T(1)) / N against T(1),
  * over the corpus messages with links, each timed with a fresh message id.
  */
-async function measureBatch(inputs: Inputs, extra = 100) {
+async function measureBatch(inputs: Inputs, extra: number, round: number) {
   const { rewriter } = benchServices()
   const recipients = Array.from({ length: extra + 1 }, (_, i) => `user${i}@example.com`)
   let first = 0
@@ -176,14 +231,14 @@ async function measureBatch(inputs: Inputs, extra = 100) {
   for (const [i, message] of inputs.messages.entries()) {
     const t0 = performance.now()
     const single = await rewriter.rewriteMessageBatch(message, recipients.slice(0, 1), {
-      messageId: `bench-a-${i}@example`,
+      messageId: `bench-a-${round}-${i}@example`,
     })
     for await (const _copy of single.messages) void _copy
     const t1 = performance.now()
     if (single.summary.rewritten === 0) continue
 
     const batch = await rewriter.rewriteMessageBatch(message, recipients, {
-      messageId: `bench-b-${i}@example`,
+      messageId: `bench-b-${round}-${i}@example`,
     })
     for await (const _copy of batch.messages) void _copy
     const t2 = performance.now()
@@ -214,7 +269,7 @@ async function main(): Promise<void> {
   console.log(
     `corpus: ${inputs.messages.length} messages, ${(total(inputs.messages) / 1e6).toFixed(1)} MB; ` +
       `${inputs.html.length} HTML parts, ${(total(inputs.html) / 1e6).toFixed(1)} MB ` +
-      `(${inputs.refused} left out: lol-html refuses them); ${SECONDS} s per figure`,
+      `(${inputs.refused} left out: lol-html refuses them); best of ${ROUNDS} x ${WINDOW} s windows`,
   )
 
   const t = await measureThroughput(inputs)
@@ -227,11 +282,20 @@ async function main(): Promise<void> {
     `ratios: ${(t.ours / t.tokenizer).toFixed(2)}x tokenizer (goal >= 0.5), ` +
       `${(t.ours / t.lolHtml).toFixed(2)}x lol-html (goal >= 2.5)`,
   )
+  const d = await measureHtml(linkDense(inputs))
+  console.log(
+    `link-dense parts (>= 1 link per KB: ${d.parts} parts, ${(d.bytes / 1e6).toFixed(2)} MB): ` +
+      `tokenizer ${mb(d.tokenizer)}, clickgate ${mb(d.ours)}, lol-html ${mb(d.lolHtml)}; ` +
+      `${(d.ours / d.tokenizer).toFixed(2)}x tokenizer, ${(d.ours / d.lolHtml).toFixed(2)}x lol-html`,
+  )
 
-  const b = await measureBatch(inputs)
+  const rounds: Awaited<ReturnType<typeof measureBatch>>[] = []
+  for (let i = 0; i < 3; i++) rounds.push(await measureBatch(inputs, 100, i))
+  rounds.sort((x, y) => x.ratio - y.ratio)
+  const b = rounds[1] ?? rounds[0] ?? { firstMs: 0, perExtraMs: 0, ratio: 0 }
   console.log(
     `batch: first recipient ${b.firstMs.toFixed(0)} ms over the corpus, each extra ${b.perExtraMs.toFixed(1)} ms ` +
-      `= ${(100 * b.ratio).toFixed(1)}% of the first (goal <= 10%)`,
+      `= ${(100 * b.ratio).toFixed(1)}% of the first (goal <= 10%; median of 3 runs)`,
   )
   console.log(measureMemory(inputs))
 }

@@ -113,6 +113,11 @@ export class ForeignStack {
     }
   }
 
+  /** True when no SVG or MathML element is open: end tags then need no name. */
+  isEmpty(): boolean {
+    return this.open.length === 0
+  }
+
   endTag(name: string): void {
     if (this.open.length === 0) return
 

@@ -159,10 +159,15 @@ class RegionScanner implements TokenizerCallbacks {
   }
 
   onattribname(start: number, end: number): void {
-    if (this.stopped() || this.tag === null) return
+    const tag = this.tag
+    this.attribute = null
+    if (this.stopped() || tag === null) return
 
-    // Only short names matter; skip lower-casing kilobytes of junk.
-    const name = end - start <= 10 ? this.text(start, end).toLowerCase() : ''
+    // Outside SVG/MathML only the link attribute matters: skip the rest without
+    // reading their names. Only short names matter at all.
+    const length = end - start
+    if (!tag.foreign && length !== tag.linkAttribute?.length) return
+    const name = length <= 10 ? this.text(start, end).toLowerCase() : ''
     this.attribute = { name, start: -1, end: -1 }
   }
 
@@ -193,7 +198,8 @@ class RegionScanner implements TokenizerCallbacks {
   onclosetag(start: number, end: number): void {
     if (this.stopped()) return
 
-    this.foreignStack.endTag(this.text(start, end).toLowerCase())
+    // The name is only read while SVG or MathML is open: most documents never pay for it.
+    if (!this.foreignStack.isEmpty()) this.foreignStack.endTag(this.text(start, end).toLowerCase())
     this.checkEndTagAttributes(this.base + end)
   }
 

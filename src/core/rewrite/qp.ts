@@ -39,9 +39,15 @@ export interface QpLine {
 
 /** Decodes a quoted-printable body. Invalid `=` sequences are kept literally. */
 export function decodeQuotedPrintable(binary: string): string {
-  let out = ''
-  for (const line of splitQpLines(binary)) out += line.decoded
-  return out
+  // Line by line without building logical lines: this runs on every QP body.
+  const pieces: string[] = []
+  for (let pos = 0; pos < binary.length;) {
+    const newline = binary.indexOf('\n', pos)
+    const end = newline < 0 ? binary.length : newline + 1
+    pieces.push(decodeSegment(binary.slice(pos, end)).segment.decoded)
+    pos = end
+  }
+  return pieces.join('')
 }
 
 /**
