@@ -1,16 +1,28 @@
 /** `clickgate rewrite`: a message or bare body in, the rewritten one on stdout, the summary on stderr. */
 
-import { parseConnectionFacts } from '../core/auth/facts.js'
-import { ClickgateError } from '../core/errors.js'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+
 import type { Rewriter, RewriteSummary } from '../core/rewrite/rewriter.js'
+import { parseRecipients } from '../http/rewrite-batch.js'
 import { openRuntime } from '../node/runtime.js'
-import { InputError, UsageError, parse, readInput, settings, stringOption } from './shared.js'
+import {
+  InputError,
+  type Parsed,
+  UsageError,
+  parse,
+  readInput,
+  settings,
+  stringOption,
+} from './shared.js'
 
 export async function rewriteCommand(args: string[]): Promise<void> {
   const { values, positionals } = parse(args, {
     html: { type: 'boolean' },
     text: { type: 'boolean' },
     recipient: { type: 'string' },
+    recipients: { type: 'string' },
+    'out-dir': { type: 'string' },
     'message-id': { type: 'string' },
     'client-ip': { type: 'string' },
     helo: { type: 'string' },
@@ -18,10 +30,8 @@ export async function rewriteCommand(args: string[]): Promise<void> {
   })
   if (values.html && values.text) throw new UsageError('--html and --text exclude each other')
   if (positionals.length > 1) throw new UsageError('rewrite takes at most one FILE')
-  const facts = connectionFacts(values)
-  if (facts && (values.html || values.text)) {
-    throw new UsageError('--client-ip, --helo and --mail-from need a whole message')
-  }
+  const list = stringOption(values, 'recipients')
+  if (list !== undefined) return rewriteBatch(positionals[0], list, values)
 
   const input = readInput(positionals[0])
   const { services, db } = openRuntime(settings())
@@ -44,19 +54,54 @@ export async function rewriteCommand(args: string[]): Promise<void> {
   }
 }
 
-/** The SMTP connection facts for sender authentication, or null when none were given. */
-function connectionFacts(values: Parameters<typeof stringOption>[0]) {
-  try {
-    return parseConnectionFacts(
-      {
-        clientIp: stringOption(values, 'client-ip'),
-        helo: stringOption(values, 'helo'),
-        mailFrom: stringOption(values, 'mail-from'),
-      },
-      { clientIp: '--client-ip', helo: '--helo', mailFrom: '--mail-from' },
+/**
+ * `rewrite --recipients LIST --out-dir DIR`: one copy per recipient, written
+ * as DIR/00001.eml, DIR/00002.eml… in the order of LIST (one address a
+ * line), with DIR/index.tsv mapping each file to its recipient. The message
+ * is parsed once; the summary goes to standard error.
+ */
+async function rewriteBatch(
+  file: string | undefined,
+  list: string,
+  values: Parsed['values'],
+): Promise<void> {
+  const outDir = stringOption(values, 'out-dir')
+  if (outDir === undefined) throw new UsageError('--recipients needs --out-dir DIR')
+  if (values.html || values.text || values.recipient !== undefined) {
+    throw new UsageError(
+      '--recipients takes a whole message, without --html, --text or --recipient',
     )
+  }
+
+  const input = readInput(file)
+  const recipients = readRecipients(list)
+  mkdirSync(outDir, { recursive: true })
+  const { services, db } = openRuntime(settings())
+  try {
+    const batch = await services.rewriter.rewriteMessageBatch(input, recipients, {
+      messageId: stringOption(values, 'message-id') ?? null,
+    })
+    const index: string[] = []
+    let n = 0
+    for await (const copy of batch.messages) {
+      const name = `${String(++n).padStart(5, '0')}.eml`
+      writeFileSync(join(outDir, name), copy.output)
+      index.push(`${name}\t${copy.recipient}`)
+    }
+    writeFileSync(join(outDir, 'index.tsv'), index.join('\n') + '\n')
+    process.stderr.write(JSON.stringify(batch.summary) + '\n')
+    warnIfNotAMessage(batch.summary)
+  } finally {
+    db.close()
+  }
+}
+
+function readRecipients(file: string): string[] {
+  const text = new TextDecoder().decode(readInput(file))
+  try {
+    return parseRecipients(text)
   } catch (err) {
-    throw new UsageError(err instanceof ClickgateError ? err.message : 'bad connection facts')
+    throw new UsageError(err instanceof Error ? `${file}: ${err.message}` : 'bad recipients list')
   }
 }
 

@@ -28,6 +28,8 @@ export interface AppConfig {
   rewriteRateLimit: number
   /** An admin allow rule overrides every other finding. */
   allowOverrides: boolean
+  /** Sandbox detonation of unknown links (CLICKGATE_SANDBOX_*). */
+  sandbox: SandboxConfig
   /** The rewriter's limits, and whether over-limit parts are defanged (fail-closed). */
   rewriteLimits: RewriteLimits
   /** Rewrite inside `message/rfc822` attachments (forwarded alerts). */
@@ -66,9 +68,10 @@ export function configFromEnv(env: Env, defaults: { port: number }): AppConfig {
     linkTtlSeconds: optionalDays(env, 'CLICKGATE_LINK_TTL_DAYS'),
     maxBodyBytes: positiveInt(env, 'CLICKGATE_MAX_BODY_BYTES', DEFAULT_MAX_BODY_BYTES),
     rewriteRateLimit: positiveInt(env, 'CLICKGATE_REWRITE_RATE_LIMIT', DEFAULT_REWRITE_RATE_LIMIT),
-    allowOverrides: env.CLICKGATE_ALLOW_OVERRIDES !== 'false',
+    allowOverrides: booleanOf(env, 'CLICKGATE_ALLOW_OVERRIDES', true),
+    sandbox: sandboxConfigFromEnv(env),
     rewriteLimits: rewriteLimitsFromEnv(env),
-    rewriteAttachedMessages: flag(env, 'CLICKGATE_REWRITE_ATTACHED_MESSAGES', true),
+    rewriteAttachedMessages: booleanOf(env, 'CLICKGATE_REWRITE_ATTACHED_MESSAGES', true),
   }
 }
 
@@ -81,17 +84,8 @@ function rewriteLimitsFromEnv(env: Env): RewriteLimits {
     maxLinks: positiveInt(env, 'CLICKGATE_MAX_LINKS', d.maxLinks),
     maxUrlLength: positiveInt(env, 'CLICKGATE_MAX_URL_LENGTH', d.maxUrlLength),
     maxTimeMs: positiveInt(env, 'CLICKGATE_REWRITE_TIME_MS', d.maxTimeMs),
-    failClosed: flag(env, 'CLICKGATE_FAIL_CLOSED', d.failClosed),
+    failClosed: booleanOf(env, 'CLICKGATE_FAIL_CLOSED', d.failClosed),
   }
-}
-
-/** `true` or `false` (any case); anything else is a mistake worth stopping for. */
-function flag(env: Env, name: string, fallback: boolean): boolean {
-  const raw = env[name]?.trim().toLowerCase()
-  if (!raw) return fallback
-  if (raw === 'true') return true
-  if (raw === 'false') return false
-  throw new TypeError(`${name} must be true or false, got "${env[name]}"`)
 }
 
 function required(env: Env, name: string): string {

@@ -64,6 +64,7 @@ export function createLinker(options: LinkerOptions): Linker {
 
     const now = options.now()
     const ids = await options.store.registerLinks(targets, now)
+    await options.onRegistered?.([...ids.keys()], now)
     const issuedAt = Math.floor(now / 1000)
     const messageRef = await registerMessage(context, now)
     const expiresAt = options.linkTtlSeconds ? issuedAt + options.linkTtlSeconds : undefined

@@ -17,7 +17,7 @@ import { STYLESHEET } from '../../views/stylesheet.js'
 import { apiAuth } from './auth.js'
 import type { AppDeps, AppEnv } from './env.js'
 import { errorBody, errorHandler } from './errors.js'
-import { formSubmitHandler, resolveHandler } from './resolve.js'
+import { formSubmitHandler, notFound, resolveHandler } from './resolve.js'
 import { rewriteHandler } from './rewrite.js'
 import { rewriteBatchHandler } from './rewrite-batch.js'
 import { rulesHandlers } from './rules.js'
@@ -55,6 +55,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.get(STYLESHEET_PATH, (c) => c.body(STYLESHEET, 200, stylesheetHeaders))
   app.get('/r/:token', resolveHandler(deps))
   app.post('/r/:token', formSubmitHandler(deps))
+  // Anything else under /r/ (`/r/TOKEN/`, `/r/a/b`) is a damaged link: same page as a bad token.
+  app.all('/r/*', notFound)
 
   mountApi(app, deps)
   return app

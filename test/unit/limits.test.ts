@@ -70,7 +70,7 @@ describe('configuration', () => {
   })
 
   it('names the variable when a value is wrong', () => {
-    expect(() => testConfig({ CLICKGATE_FAIL_CLOSED: 'yes' })).toThrow(/CLICKGATE_FAIL_CLOSED/)
+    expect(() => testConfig({ CLICKGATE_FAIL_CLOSED: 'maybe' })).toThrow(/CLICKGATE_FAIL_CLOSED/)
     expect(() => testConfig({ CLICKGATE_MAX_LINKS: '0' })).toThrow(/CLICKGATE_MAX_LINKS/)
   })
 })

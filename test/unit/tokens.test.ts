@@ -144,8 +144,10 @@ describe('signed tokens', () => {
     const token = await signToken(keys, { linkId: 42, issuedAt: NOW, recipientRef: 'a1b2c3d4e5f6' })
     const decoded = bytesToBinary(fromBase64Url(token) ?? new Uint8Array())
 
-    // Not a bare `@`: the 16 random MAC bytes contain 0x40 in about one run in sixteen.
-    expect(decoded).not.toMatch(/example|http/)
+    // Random MAC bytes may spell anything short, so look for the real values only.
+    expect(decoded).not.toContain('https://')
+    expect(decoded).not.toContain('someone@example.com')
+    expect(decoded.length).toBeLessThan(48)
   })
 
   it('refuses weak keys and bad key ids at start-up', () => {

@@ -74,9 +74,16 @@ function classifyValue(value: string, base: string | null, options: ClassifyOpti
 
   // A network-path reference (`//host/path`) names a host even without a base;
   // mail clients open it over https, and we must not let it through unchecked.
-  if (/^[/\\]{2}/.test(href)) return checkTarget(`https:${href}`, options)
+  // The URL parser reads `\` as `/` in web URLs, so `\\host` and `/\host` count too.
+  if (/^[/\\]{2}/.test(href)) {
+    const resolved = tryParseUrl(href, NETWORK_PATH_BASE)
+    if (resolved && resolved.hostname !== 'base.invalid') return checkTarget(resolved.href, options)
+  }
   return { rewrite: false, reason: 'relative_without_base' }
 }
+
+/** Stands in for a document base when only the scheme matters (RFC 6761 reserves `.invalid`). */
+const NETWORK_PATH_BASE = 'https://base.invalid/'
 
 /** A link resolved against the base: judged by its own scheme, kept as authored when that is the same URL. */
 function classifyResolved(href: string, resolved: URL, options: ClassifyOptions): Decision {
@@ -88,7 +95,17 @@ function classifyResolved(href: string, resolved: URL, options: ClassifyOptions)
 }
 
 function schemeSkip(scheme: string): Decision {
-  return { rewrite: false, reason: UNSAFE_SCHEMES.has(scheme) ? 'unsafe_scheme' : 'non_web_scheme' }
+  return { rewrite: false, reason: isUnsafeScheme(scheme) ? 'unsafe_scheme' : 'non_web_scheme' }
+}
+
+/**
+ * Schemes that run code, carry content inline, or hand a URL to a local
+ * program (Office protocol handlers, `search-ms:`, `ms-msdt:` as in
+ * CVE-2022-30190, `file:` shares that leak NTLM credentials). They never
+ * reach our resolver, so they mark the whole message instead.
+ */
+function isUnsafeScheme(scheme: string): boolean {
+  return UNSAFE_SCHEMES.has(scheme) || scheme.startsWith('ms-')
 }
 
 /** Classifies a URL found in plain text. */

@@ -51,7 +51,7 @@ export function planMessage(
   rewriteAttachedMessages: boolean,
 ): PlannedMessage {
   const { limits, deadline } = context
-  const flags: MimeFlag[] = []
+  const flags: MimeFlag[] = [...notAMessage(input)]
   const tooLarge = input.length > limits.maxMessageBytes
   if (tooLarge) {
     flags.push({ part: '', reason: 'message_too_large' })
@@ -113,6 +113,17 @@ function finishPlanning(
     if (!work.defang) for (const edit of work.plan.edits) targets.add(edit.target)
   }
   return { message, works, flags, targets: [...targets] }
+}
+
+/**
+ * A bare body sent as a message parses as one long header block and is
+ * passed through untouched; the flag tells the caller why nothing changed.
+ * RFC 5322 section 2.2: a message starts with a header field `name:`.
+ */
+function notAMessage(input: Uint8Array): MimeFlag[] {
+  const start = String.fromCharCode(...input.subarray(0, 256))
+  if (start.length === 0 || /^([!-9;-~]+[ \t]*:|From )/.test(start)) return []
+  return [{ part: '', reason: 'not_a_message' }]
 }
 
 function kindOf(leaf: TextLeaf): 'html' | 'text' {
