@@ -177,7 +177,7 @@ describe('www. names on every top-level domain', () => {
   it('finds www. names on new and country TLDs that mail clients link', () => {
     const text = 'a www.evil.app b www.evil.xyz c www.evil.zip d www.evil.online e www.foo.example'
 
-    const found = scanText(text).map((link) => link.text)
+    const found = scanText(text).links.map((link) => link.text)
 
     expect(found).toEqual([
       'www.evil.app',

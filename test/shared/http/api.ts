@@ -71,6 +71,7 @@ export function apiTests(make: HarnessFactory): void {
         rewritten: 1,
         skipped: [{ url: 'mailto:x@example.com', reason: 'non_web_scheme' }],
         flagged: [],
+        defanged: [],
         findings: [],
       })
     })
