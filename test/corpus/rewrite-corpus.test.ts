@@ -446,8 +446,8 @@ function skipKey(url: string): string {
  * give it a target, only reasons about the target itself; when they give
  * none (relative, no usable base), only that.
  */
-const SKIPS_WITH_TARGET = new Set(['own_link', 'no_rewrite_host', 'url_too_long', 'undecodable'])
-const SKIPS_WITHOUT_TARGET = new Set(['relative_without_base', 'undecodable'])
+const SKIPS_WITH_TARGET = new Set(['own_link', 'no_rewrite_host', 'url_too_long'])
+const SKIPS_WITHOUT_TARGET = new Set(['relative_without_base'])
 
 /** Skipped entries of one message, consumed as parse5's hrefs are matched to them. */
 class SkipPool {
@@ -461,12 +461,8 @@ class SkipPool {
         this.truncated.push({ prefix: skipKey(skip.url.slice(0, -1)), reason: skip.reason })
         continue
       }
-      // An undecodable value is reported raw (bytes); parse5 sees U+FFFD for them.
-      const url =
-        skip.reason === 'undecodable'
-          ? decodeHTMLAttribute(new TextDecoder().decode(binaryToBytes(skip.url)))
-          : skip.url
-      const key = skipKey(url)
+      // Values are decoded as a browser decodes them (invalid bytes become U+FFFD), as parse5 sees them.
+      const key = skipKey(skip.url)
       this.exact.set(key, [...(this.exact.get(key) ?? []), skip.reason])
     }
   }

@@ -119,7 +119,7 @@ export function fuzzRewriter(budget: number): { rewriter: Rewriter; reads: () =>
     port: 8787,
   })
   let ticks = 0
-  const services = createServices(config, new SqlStore(db), () => ticks++)
+  const services = createServices(config, new SqlStore(db), { now: () => ticks++ })
   return { rewriter: services.rewriter, reads: () => ticks }
 }
 

@@ -31,7 +31,7 @@ function rewriterWith(env: Record<string, string>, now: () => number = () => 0) 
   const db = openSqlite(':memory:')
   migrate(db, migrationsDir())
   const config = configFromEnv(testEnv(env), { port: 8787 })
-  return createServices(config, new SqlStore(db), now).rewriter
+  return createServices(config, new SqlStore(db), { now }).rewriter
 }
 
 /** A clock that moves one millisecond every time it is read. */

@@ -187,4 +187,8 @@ describe('www. names on every top-level domain', () => {
       'www.foo.example',
     ])
   })
+
+  it('does not take the parts of an e-mail address for bare domains', () => {
+    expect(texts('write to test.example@mail.example or tag+news.example@x.example')).toEqual([])
+  })
 })

@@ -147,7 +147,19 @@ function pushLink(src: string, start: number, rawEnd: number, links: TextLink[])
   const text = src.slice(start, end)
   if (!hasHost(text)) return
 
-  links.push({ start, end, text, hasScheme: HAS_SCHEME.test(text) })
+  const hasScheme = HAS_SCHEME.test(text)
+  if (!hasScheme && isInsideAddress(src, start, end)) return
+  links.push({ start, end, text, hasScheme })
+}
+
+/**
+ * A bare domain that touches `@` or follows `+` is part of an e-mail address
+ * (`first.last@…`, `tag+x@mail.example`), not a link of its own: with every
+ * top-level domain known, `test.example@…` would otherwise read as a domain.
+ */
+function isInsideAddress(src: string, start: number, end: number): boolean {
+  const before = src.charAt(start - 1)
+  return src.charAt(end) === '@' || before === '@' || before === '+'
 }
 
 /**
