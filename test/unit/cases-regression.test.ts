@@ -56,6 +56,34 @@ describe('case 3: dots at line starts and lines past 998 octets', () => {
   })
 })
 
+describe('case 3b with a line that was already too long', () => {
+  it('still switches the changed part to quoted-printable, so no output line passes 998', async () => {
+    const h = createHarness()
+    const body = `<p>${'z'.repeat(1200)}</p>\n<a href="https://a.example/1">1</a>\n`
+    const input = message('text/html; charset=utf-8', '8bit', body)
+
+    const { output, summary } = await h.deps.rewriter.rewriteMessage(input)
+
+    expect(summary.flagged).toEqual([{ part: '1', reason: 'reencoded_quoted_printable' }])
+    for (const physical of lines(bytesToBinary(output)))
+      expect(physical.length).toBeLessThanOrEqual(998)
+  })
+
+  it('writes only the changed bytes of an 8bit part whose lines stay short', async () => {
+    const h = createHarness()
+    const body = `<p>caf\xe9</p>\n<a href="https://a.example/1">1</a>\n<p>${'y'.repeat(900)}</p>\n`
+    const input = message('text/html; charset=iso-8859-1', '8bit', body)
+
+    const { output, summary } = await h.deps.rewriter.rewriteMessage(input)
+    const [link] = signedLinks(bytesToBinary(output), h.deps)
+
+    expect(summary.flagged).toEqual([])
+    expect(bytesToBinary(output)).toBe(
+      bytesToBinary(input).replace('https://a.example/1', link ?? ''),
+    )
+  })
+})
+
 describe('case 15: DKIM survives when there is nothing to rewrite', () => {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
   const dnsKey = publicKey.export({ type: 'spki', format: 'der' }).toString('base64')

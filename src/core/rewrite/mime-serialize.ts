@@ -7,7 +7,13 @@
 import { BASE64_MAX_LINE, encodeBase64Body } from './base64.js'
 import type { LeafSlot, MimeFlag, ParsedMime, SerializedMime } from './mime-types.js'
 import { encodeQuotedPrintable, reencodeQuotedPrintable, type LineEnding } from './qp.js'
-import { type BodyChanges, type QpLayout, qpLayout, reencodeSpans } from './qp-spans.js'
+import {
+  type BodyChanges,
+  type ChangedSpan,
+  type QpLayout,
+  qpLayout,
+  reencodeSpans,
+} from './qp-spans.js'
 
 export type { BodyChanges } from './qp-spans.js'
 
@@ -102,6 +108,18 @@ function editLeaf(
     }))
   }
 
+  // 7bit/8bit/binary bodies are their decoded text: when no line grows past
+  // the limit, the changes are the edits, and the rest of the body is copied.
+  const identity =
+    slot.transferEncoding !== 'quoted-printable' && slot.transferEncoding !== 'base64'
+  if (identity && typeof replacement !== 'string' && keepsLinesShort(slot, replacement.spans)) {
+    return replacement.spans.map((span) => ({
+      start: span.start + slot.bodyStart,
+      end: span.end + slot.bodyStart,
+      text: span.text,
+    }))
+  }
+
   const text = typeof replacement === 'string' ? replacement : replacement.body()
   if (slot.transferEncoding === 'quoted-printable') {
     return [body(reencodeQuotedPrintable(original, text, slot.lineEnding))]
@@ -135,6 +153,47 @@ function markQuotedPrintable(slot: LeafSlot): Edit {
 
   const field = 'Content-Transfer-Encoding: quoted-printable' + slot.headerLineEnding
   return { start: slot.headerInsertAt, end: slot.headerInsertAt, text: field }
+}
+
+/**
+ * True when applying `spans` to an identity-encoded body leaves every line
+ * they touch within MAX_LINE_OCTETS (always, for `binary`). False, to take
+ * the general path, when a change adds or removes a line break.
+ */
+function keepsLinesShort(slot: LeafSlot, spans: readonly ChangedSpan[]): boolean {
+  const decoded = slot.decoded
+  // A line already too long elsewhere in the part still makes the part switch to QP.
+  if (slot.transferEncoding !== 'binary' && originalHasLongLine(slot)) return false
+  let i = 0
+  while (i < spans.length) {
+    const first = spans[i]
+    if (first === undefined) break
+    const lineStart = decoded.lastIndexOf('\n', first.start - 1) + 1
+    let lineEnd = decoded.indexOf('\n', first.end)
+    if (lineEnd < 0) lineEnd = decoded.length
+    let length = lineEnd - lineStart - (decoded.charCodeAt(lineEnd - 1) === 0x0d ? 1 : 0)
+
+    for (let span = spans[i]; span !== undefined && span.start < lineEnd + 1; span = spans[++i]) {
+      if (span.text.includes('\n') || decoded.slice(span.start, span.end).includes('\n'))
+        return false
+      if (span.end > lineEnd) return false
+      length += span.text.length - (span.end - span.start)
+    }
+    if (length > MAX_LINE_OCTETS && slot.transferEncoding !== 'binary') return false
+  }
+  return true
+}
+
+/** Whether a leaf's parsed body has a line over the limit, worked out once per leaf. */
+const longLines = new WeakMap<LeafSlot, boolean>()
+
+function originalHasLongLine(slot: LeafSlot): boolean {
+  let known = longLines.get(slot)
+  if (known === undefined) {
+    known = hasLongLine(slot.decoded)
+    longLines.set(slot, known)
+  }
+  return known
 }
 
 function hasLongLine(text: string): boolean {
