@@ -24,6 +24,7 @@ import {
 const USAGE = `usage: clickgate <command>
 
   rewrite [FILE] [--html | --text] [--recipient ADDR] [--message-id ID]
+          [--client-ip IP [--helo NAME] [--mail-from ADDR]]
   rewrite [FILE] --recipients LIST --out-dir DIR [--message-id ID]
   serve [--port N]
   keygen [--id ID] [--env]

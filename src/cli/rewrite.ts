@@ -3,6 +3,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
+import { parseConnectionFacts } from '../core/auth/facts.js'
+import type { ConnectionFacts } from '../core/auth/types.js'
+import { ClickgateError } from '../core/errors.js'
 import type { Rewriter, RewriteSummary } from '../core/rewrite/rewriter.js'
 import { parseRecipients } from '../http/rewrite-batch.js'
 import { openRuntime } from '../node/runtime.js'
@@ -30,8 +33,12 @@ export async function rewriteCommand(args: string[]): Promise<void> {
   })
   if (values.html && values.text) throw new UsageError('--html and --text exclude each other')
   if (positionals.length > 1) throw new UsageError('rewrite takes at most one FILE')
+  const facts = connectionFacts(values)
+  if (facts && (values.html || values.text)) {
+    throw new UsageError('--client-ip, --helo and --mail-from need a whole message')
+  }
   const list = stringOption(values, 'recipients')
-  if (list !== undefined) return rewriteBatch(positionals[0], list, values)
+  if (list !== undefined) return rewriteBatch(positionals[0], list, values, facts)
 
   const input = readInput(positionals[0])
   const { services, db } = openRuntime(settings())
@@ -58,12 +65,13 @@ export async function rewriteCommand(args: string[]): Promise<void> {
  * `rewrite --recipients LIST --out-dir DIR`: one copy per recipient, written
  * as DIR/00001.eml, DIR/00002.eml… in the order of LIST (one address a
  * line), with DIR/index.tsv mapping each file to its recipient. The message
- * is parsed once; the summary goes to standard error.
+ * is authenticated and parsed once; the summary goes to standard error.
  */
 async function rewriteBatch(
   file: string | undefined,
   list: string,
   values: Parsed['values'],
+  facts: ConnectionFacts | null,
 ): Promise<void> {
   const outDir = stringOption(values, 'out-dir')
   if (outDir === undefined) throw new UsageError('--recipients needs --out-dir DIR')
@@ -78,9 +86,8 @@ async function rewriteBatch(
   mkdirSync(outDir, { recursive: true })
   const { services, db } = openRuntime(settings())
   try {
-    const batch = await services.rewriter.rewriteMessageBatch(input, recipients, {
-      messageId: stringOption(values, 'message-id') ?? null,
-    })
+    const context = { messageId: stringOption(values, 'message-id') ?? null }
+    const batch = await services.mail.processBatch(input, recipients, context, facts)
     const index: string[] = []
     let n = 0
     for await (const copy of batch.messages) {
@@ -102,6 +109,22 @@ function readRecipients(file: string): string[] {
     return parseRecipients(text)
   } catch (err) {
     throw new UsageError(err instanceof Error ? `${file}: ${err.message}` : 'bad recipients list')
+  }
+}
+
+/** The SMTP connection facts for sender authentication, or null when none were given. */
+function connectionFacts(values: Parameters<typeof stringOption>[0]) {
+  try {
+    return parseConnectionFacts(
+      {
+        clientIp: stringOption(values, 'client-ip'),
+        helo: stringOption(values, 'helo'),
+        mailFrom: stringOption(values, 'mail-from'),
+      },
+      { clientIp: '--client-ip', helo: '--helo', mailFrom: '--mail-from' },
+    )
+  } catch (err) {
+    throw new UsageError(err instanceof ClickgateError ? err.message : 'bad connection facts')
   }
 }
 

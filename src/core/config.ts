@@ -30,6 +30,8 @@ export interface AppConfig {
   allowOverrides: boolean
   /** Sandbox detonation of unknown links (CLICKGATE_SANDBOX_*). */
   sandbox: SandboxConfig
+  /** Sender authentication: our authserv-id, trusted relays and sealers, the banner. */
+  auth: AuthConfig
   /** The rewriter's limits, and whether over-limit parts are defanged (fail-closed). */
   rewriteLimits: RewriteLimits
   /** Rewrite inside `message/rfc822` attachments (forwarded alerts). */
@@ -70,6 +72,9 @@ export function configFromEnv(env: Env, defaults: { port: number }): AppConfig {
     rewriteRateLimit: positiveInt(env, 'CLICKGATE_REWRITE_RATE_LIMIT', DEFAULT_REWRITE_RATE_LIMIT),
     allowOverrides: booleanOf(env, 'CLICKGATE_ALLOW_OVERRIDES', true),
     sandbox: sandboxConfigFromEnv(env),
+    auth: authConfigFromEnv(env, baseUrl, {
+      banner: booleanOf(env, 'CLICKGATE_AUTH_BANNER', true),
+    }),
     rewriteLimits: rewriteLimitsFromEnv(env),
     rewriteAttachedMessages: booleanOf(env, 'CLICKGATE_REWRITE_ATTACHED_MESSAGES', true),
   }

@@ -60,7 +60,11 @@ export function createLinker(options: LinkerOptions): Linker {
   }
 
   async function prepare(targets: readonly string[], context: LinkContext): Promise<PreparedLinks> {
-    if (targets.length === 0) return { forRecipient: async () => new Map<string, string>() }
+    if (targets.length === 0) {
+      // An authenticated message is recorded even without links: the record is the audit trail.
+      if (context.auth) await registerMessage(context, options.now())
+      return { forRecipient: async () => new Map<string, string>() }
+    }
 
     const now = options.now()
     const ids = await options.store.registerLinks(targets, now)

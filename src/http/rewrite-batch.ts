@@ -4,16 +4,20 @@
  * (the message/rfc822 bytes) and a `recipients` field (one address a line).
  * The answer streams NDJSON, one line per recipient in the order given:
  * `{"recipient", "message"}`, or `"messageBase64"` for a copy that is not
- * UTF-8. The message is parsed and planned once; the summary, the same for
- * every copy, is in the Clickgate-Summary header.
+ * UTF-8. The message is authenticated, parsed and planned once, with the
+ * same connection-fact headers as POST /api/v1/rewrite; each copy is signed
+ * and sealed like a single rewrite. The summary, the same for every copy, is
+ * in the Clickgate-Summary header.
  */
 
 import type { Context } from 'hono'
 
 import { bytesToBinary } from '../core/bytes.js'
+import { requireFeature } from '../core/capabilities.js'
 import { ClickgateError } from '../core/errors.js'
 import type { RecipientMessage } from '../core/rewrite/rewriter.js'
 import type { AppDeps, AppEnv } from './env.js'
+import { factsOf } from './rewrite.js'
 
 /**
  * Most recipients in one request. Each copy is a full message in the
@@ -27,10 +31,12 @@ const MAX_ADDRESS_LENGTH = 256
 
 export function rewriteBatchHandler(deps: AppDeps) {
   return async function rewriteBatch(c: Context<AppEnv>): Promise<Response> {
+    const facts = factsOf(c, 'message')
+    if (facts) requireFeature(deps.capabilities, 'dkim')
     const { message, recipients } = await readForm(c)
     const messageId = c.req.header('Clickgate-Message-Id')?.trim().replace(/^<|>$/g, '') || null
 
-    const batch = await deps.rewriter.rewriteMessageBatch(message, recipients, { messageId })
+    const batch = await deps.mail.processBatch(message, recipients, { messageId }, facts)
     deps.logger('info', 'rewrite.batch', {
       principal: c.get('principal'),
       bytes: message.length,

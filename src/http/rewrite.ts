@@ -19,7 +19,7 @@ import type { LinkContext } from '../core/linker.js'
 import type { RewriteSummary } from '../core/rewrite/rewriter.js'
 import type { AppDeps, AppEnv } from './env.js'
 
-type BodyKind = 'message' | 'html' | 'text'
+export type BodyKind = 'message' | 'html' | 'text'
 
 const MEDIA_TYPES: Record<string, BodyKind> = {
   'message/rfc822': 'message',
@@ -78,7 +78,7 @@ const FACT_HEADERS = {
 }
 
 /** Connection facts only make sense for a whole message as it arrived over SMTP. */
-function factsOf(c: Context<AppEnv>, kind: BodyKind): ConnectionFacts | null {
+export function factsOf(c: Context<AppEnv>, kind: BodyKind): ConnectionFacts | null {
   const facts = parseConnectionFacts(
     {
       clientIp: c.req.header(FACT_HEADERS.clientIp),

@@ -13,6 +13,8 @@ import type { Brand } from '../brands.js'
 import { binaryToBytes, bytesToBinary } from '../bytes.js'
 import type { LinkContext } from '../linker.js'
 import {
+  type MessageOptions,
+  type RecipientMessage,
   type RewriteResult,
   type RewriteSummary,
   type Rewriter,
@@ -57,6 +59,16 @@ export interface MessagePipeline {
     context?: LinkContext,
     facts?: ConnectionFacts | null,
   ): Promise<{ output: Uint8Array; summary: ProcessedSummary }>
+  /**
+   * The same for many recipients: authenticated and planned once, then each
+   * copy rewritten with its recipient's links, signed and sealed.
+   */
+  processBatch(
+    input: Uint8Array,
+    recipients: readonly string[],
+    context?: Omit<LinkContext, 'recipient'>,
+    facts?: ConnectionFacts | null,
+  ): Promise<{ summary: ProcessedSummary; messages: AsyncIterable<RecipientMessage> }>
 }
 
 /** RFC 8617 section 4.2.1: an ARC chain has at most 50 sets. */
@@ -70,27 +82,80 @@ export function createMessagePipeline(options: MessagePipelineOptions): MessageP
     context: LinkContext = {},
     facts: ConnectionFacts | null = null,
   ) {
+    const prepared = await prepareMessage(input, context, facts)
+    const rewritten = await options.rewriter.rewriteMessage(
+      input,
+      prepared.context,
+      prepared.extras,
+    )
+    return prepared.complete(rewritten)
+  }
+
+  async function processBatch(
+    input: Uint8Array,
+    recipients: readonly string[],
+    context: Omit<LinkContext, 'recipient'> = {},
+    facts: ConnectionFacts | null = null,
+  ) {
+    const prepared = await prepareMessage(input, context, facts)
+    const batch = await options.rewriter.rewriteMessageBatch(
+      input,
+      recipients,
+      prepared.context,
+      prepared.extras,
+    )
+    const complete = (output: Uint8Array) => prepared.complete({ output, summary: batch.summary })
+
+    // The first copy is finished now, so that the summary can say whether it was signed and sealed.
+    const iterator = batch.messages[Symbol.asyncIterator]()
+    const first = await iterator.next()
+    const firstDone = first.done ? null : await complete(first.value.output)
+    const summary = firstDone?.summary ?? { ...batch.summary, auth: off([]) }
+
+    async function* copies(): AsyncGenerator<RecipientMessage> {
+      if (first.done || firstDone === null) return
+      yield { recipient: first.value.recipient, output: firstDone.output }
+      for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
+        yield {
+          recipient: next.value.recipient,
+          output: (await complete(next.value.output)).output,
+        }
+      }
+    }
+    return { summary, messages: copies() }
+  }
+
+  /**
+   * Authentication and what follows from it, once per message: the context
+   * and banner for the rewriter, and how to finish each rewritten copy.
+   */
+  async function prepareMessage<C extends LinkContext>(
+    input: Uint8Array,
+    context: C,
+    facts: ConnectionFacts | null,
+  ) {
     const notes: string[] = []
     const block = readMessageHeader(input)
     // A bare body is passed through by the rewriter; it has no sender to authenticate.
     const message = notAMessage(input).length === 0
     const auth = message ? await authenticate(input, block, facts, notes) : null
     if (auth === null) {
-      const rewritten = await options.rewriter.rewriteMessage(input, context)
-      // Nothing to add: the rewriter's bytes go out as they are.
-      if (!message || !mailAuth?.signing) {
-        return { ...rewritten, summary: { ...rewritten.summary, auth: off(notes) } }
-      }
-      return finish(rewritten, notes)
+      const complete = async (rewritten: RewriteResult<Uint8Array>) =>
+        // Nothing to add: the rewriter's bytes go out as they are.
+        !message || !mailAuth?.signing
+          ? { ...rewritten, summary: { ...rewritten.summary, auth: off(notes) } }
+          : finish(rewritten, notes)
+      return { context, extras: {} satisfies MessageOptions, complete }
     }
 
     auth.arcOverride = arcOverride(auth, config.trustedArcSealers)
     const policy = { brands: options.brands, trustedArcSealers: config.trustedArcSealers }
     const findings = authFindings(auth, policy, options.now())
     const banner: string[] = []
-    const decorate =
+    // A decorator inserts the banner once per part kind, so each copy of a batch gets its own.
+    const decorator =
       config.banner && findings.length > 0
-        ? bannerDecorator(bannerFor(config.bannerText, findings), banner)
+        ? () => bannerDecorator(bannerFor(config.bannerText, findings), banner)
         : undefined
 
     const messageContext = {
@@ -98,8 +163,9 @@ export function createMessagePipeline(options: MessagePipelineOptions): MessageP
       findings: [...(context.findings ?? []), ...findings],
       auth,
     }
-    const rewritten = await options.rewriter.rewriteMessage(input, messageContext, { decorate })
-    return finish(rewritten, notes, { auth, block, facts, banner })
+    const complete = (rewritten: RewriteResult<Uint8Array>) =>
+      finish(rewritten, notes, { auth, block, facts, banner })
+    return { context: messageContext, extras: { decorator } satisfies MessageOptions, complete }
   }
 
   /** Our own check from the connection facts, else the trusted relay's results, else null. */
@@ -140,7 +206,8 @@ export function createMessagePipeline(options: MessagePipelineOptions): MessageP
       source: authenticated?.auth.source ?? 'off',
       sealed: false,
       signed: false,
-      banner: authenticated?.banner ?? [],
+      // Every copy of a batch adds the same parts: each is named once.
+      banner: [...new Set(authenticated?.banner ?? [])],
       notes: [...notes, ...(authenticated?.auth.notes ?? [])],
     }
     let message = bytesToBinary(rewritten.output)
@@ -199,7 +266,7 @@ export function createMessagePipeline(options: MessagePipelineOptions): MessageP
     return out
   }
 
-  return { process }
+  return { process, processBatch }
 }
 
 function off(notes: string[]): AuthSummary {

@@ -53,6 +53,8 @@ export interface TextLeaf {
   transferEncoding: string
   /** `format=flowed` parameter of text/plain, lower-cased, or null. */
   format: string | null
+  /** True inside an attached message (message/rfc822), false in the message itself. */
+  embedded: boolean
   /** RFC 3676 4.2 `delsp=yes`: the space before a flowed line break is deleted when joining. */
   delSp: boolean
   /** Body after transfer decoding, as a binary string (one code unit per byte). */

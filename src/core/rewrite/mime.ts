@@ -270,6 +270,7 @@ function visitText(walk: Walk, entity: Entity): void {
     charset,
     transferEncoding: encoding,
     format: type.mediaType === 'text/plain' ? lowerParam(type, 'format') : null,
+    embedded: pending.embedded,
     delSp: lowerParam(type, 'delsp') === 'yes',
     decoded,
     overDepth: pending.overDepth,

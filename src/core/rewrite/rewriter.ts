@@ -9,13 +9,14 @@
  * one plan and one registration however many recipients there are.
  */
 
-import type { LinkContext, Linker, PreparedLinks } from '../linker.js'
+import type { AuthSummary } from '../auth/types.js'
+import type { LinkContext, Linker } from '../linker.js'
 import type { MessageFinding } from '../store.js'
 import type { ClassifyOptions } from './classify.js'
 import { type Written, stringDocument } from './document.js'
 import { DEFAULT_LIMITS, Deadline, type RewriteLimits } from './limits.js'
 import { serializeMime } from './mime.js'
-import type { MimeFlag } from './mime-types.js'
+import type { MimeFlag, TextLeaf } from './mime-types.js'
 import type { Skip } from './plan.js'
 import {
   type LeafWork,
@@ -26,6 +27,8 @@ import {
   planMessage,
   replacementsFor,
 } from './work.js'
+
+export { notAMessage } from './work.js'
 
 export interface RewriteSummary {
   found: number
@@ -77,10 +80,20 @@ export type LeafDecorator = (leaf: TextLeaf, text: string) => string
 
 export interface MessageOptions {
   decorate?: LeafDecorator
+  /**
+   * For a batch: makes a fresh decorator for each copy, since a decorator may
+   * keep state (the banner goes into one part of each kind per message).
+   * Takes precedence over `decorate`.
+   */
+  decorator?: () => LeafDecorator
 }
 
 export interface Rewriter {
-  rewriteMessage(input: Uint8Array, context?: LinkContext): Promise<RewriteResult<Uint8Array>>
+  rewriteMessage(
+    input: Uint8Array,
+    context?: LinkContext,
+    options?: MessageOptions,
+  ): Promise<RewriteResult<Uint8Array>>
   /**
    * One message in, one copy per recipient out, each with links signed for
    * that recipient. The message is parsed and planned once.
@@ -89,6 +102,7 @@ export interface Rewriter {
     input: Uint8Array,
     recipients: readonly string[],
     context?: Omit<LinkContext, 'recipient'>,
+    options?: MessageOptions,
   ): Promise<BatchResult>
   rewriteHtml(input: string, context?: LinkContext): Promise<RewriteResult<string>>
   rewriteText(input: string, context?: LinkContext): Promise<RewriteResult<string>>
@@ -113,13 +127,18 @@ export function createRewriter(options: RewriterOptions): Rewriter {
     return { findings, links }
   }
 
-  async function rewriteMessage(input: Uint8Array, context: LinkContext = {}) {
+  async function rewriteMessage(
+    input: Uint8Array,
+    context: LinkContext = {},
+    extras: MessageOptions = {},
+  ) {
     const planned = planMessage(input, workContext(), attached)
     const { findings, links } = await prepare(planned, context)
     const rendered = renderMessage(
       input,
       planned,
       await links.forRecipient(context.recipient ?? null),
+      extras.decorator?.() ?? extras.decorate,
     )
     return { output: rendered.output, summary: summarise(planned, rendered.flags, findings) }
   }
@@ -128,15 +147,22 @@ export function createRewriter(options: RewriterOptions): Rewriter {
     input: Uint8Array,
     recipients: readonly string[],
     context: Omit<LinkContext, 'recipient'> = {},
+    extras: MessageOptions = {},
   ): Promise<BatchResult> {
     const planned = planMessage(input, workContext(), attached)
     const { findings, links } = await prepare(planned, context)
-    const first =
-      recipients.length > 0 ? await renderFor(input, planned, links, recipients[0]) : null
+    const render = async (recipient: string) =>
+      renderMessage(
+        input,
+        planned,
+        await links.forRecipient(recipient),
+        extras.decorator?.() ?? extras.decorate,
+      )
+    const first = recipients[0] === undefined ? null : await render(recipients[0])
 
     return {
       summary: summarise(planned, first?.flags ?? [], findings),
-      messages: copies(input, planned, links, recipients, first?.output ?? null),
+      messages: copies(recipients, render, first?.output ?? null),
     }
   }
 
@@ -160,27 +186,14 @@ export function createRewriter(options: RewriterOptions): Rewriter {
 }
 
 async function* copies(
-  input: Uint8Array,
-  planned: PlannedMessage,
-  links: PreparedLinks,
   recipients: readonly string[],
+  render: (recipient: string) => Promise<Rendered>,
   first: Uint8Array | null,
 ): AsyncGenerator<RecipientMessage> {
-  for (let i = 0; i < recipients.length; i++) {
-    const recipient = recipients[i]
-    const output =
-      i === 0 && first !== null ? first : (await renderFor(input, planned, links, recipient)).output
+  for (const [i, recipient] of recipients.entries()) {
+    const output = i === 0 && first !== null ? first : (await render(recipient)).output
     yield { recipient, output }
   }
-}
-
-async function renderFor(
-  input: Uint8Array,
-  planned: PlannedMessage,
-  links: PreparedLinks,
-  recipient: string,
-) {
-  return renderMessage(input, planned, await links.forRecipient(recipient))
 }
 
 interface Rendered {
@@ -189,17 +202,21 @@ interface Rendered {
   flags: MimeFlag[]
 }
 
-/** Writes each planned part with these links; parts that cannot be written stay as they were. */
+/**
+ * Writes each planned part with these links; parts that cannot be written
+ * stay as they were. `decorate` then sees every text leaf, in document order.
+ */
 function renderMessage(
   input: Uint8Array,
   planned: PlannedMessage,
   links: ReadonlyMap<string, string>,
+  decorate?: LeafDecorator,
 ): Rendered {
   const message = planned.message
   if (message === null) return { output: input, flags: [] }
 
   const flags: MimeFlag[] = []
-  const bodies = new Map<string, Written>()
+  const bodies = new Map<string, Written | string>()
   for (const work of planned.works) {
     const replacements = replacementsFor(work, links)
     if (replacements.length === 0) continue
@@ -211,9 +228,25 @@ function renderMessage(
     }
     bodies.set(work.path, written)
   }
+  if (decorate) decorateLeaves(message.leaves, bodies, decorate)
 
   const serialised = serializeMime(message, bodies)
   return { output: serialised.bytes, flags: [...flags, ...serialised.flags] }
+}
+
+/** Applies the decorator (the authentication banner) on top of the rewritten text. */
+function decorateLeaves(
+  leaves: readonly TextLeaf[],
+  bodies: Map<string, Written | string>,
+  decorate: LeafDecorator,
+): void {
+  for (const leaf of leaves) {
+    const current = bodies.get(leaf.path)
+    const linked =
+      current === undefined ? leaf.decoded : typeof current === 'string' ? current : current.body()
+    const text = decorate(leaf, linked)
+    if (text !== linked) bodies.set(leaf.path, text)
+  }
 }
 
 function summarise(

@@ -120,7 +120,7 @@ function finishPlanning(
  * passed through untouched; the flag tells the caller why nothing changed.
  * RFC 5322 section 2.2: a message starts with a header field `name:`.
  */
-function notAMessage(input: Uint8Array): MimeFlag[] {
+export function notAMessage(input: Uint8Array): MimeFlag[] {
   const start = String.fromCharCode(...input.subarray(0, 256))
   if (start.length === 0 || /^([!-9;-~]+[ \t]*:|From )/.test(start)) return []
   return [{ part: '', reason: 'not_a_message' }]
