@@ -179,3 +179,22 @@ describe('where the HTML banner goes', () => {
     expect(out).toContain('<br>a&lt;b')
   })
 })
+
+describe('the banner in a batch', () => {
+  it('goes into every copy, authenticated once, and the summary names each part once', async () => {
+    const h = authHarness(testConfig({ CLICKGATE_AUTH_BANNER_TEXT: BANNER_TEXT }))
+    const recipients = ['ann@contoso.example', 'bob@contoso.example', 'cy@contoso.example']
+
+    const batch = await h.deps.mail.processBatch(binaryToBytes(SPOOF), recipients, {}, ATTACKER)
+    const copies: string[] = []
+    for await (const copy of batch.messages) copies.push(bytesToBinary(copy.output))
+
+    expect(batch.summary.auth.banner).toEqual(['1.1', '1.2'])
+    expect(copies).toHaveLength(3)
+    for (const copy of copies) {
+      const leaves = parseMime(binaryToBytes(copy.slice(copy.indexOf('From: Microsoft')))).leaves
+      expect(leaves[0]?.decoded).toMatch(/^\*\*\* Achtung: Absender nicht best\xe4tigt \*\*\*\r\n/)
+      expect(copy).toMatch(/^(?:[\s\S]*\r\n)?Authentication-Results: /)
+    }
+  })
+})
