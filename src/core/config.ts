@@ -32,6 +32,8 @@ export interface AppConfig {
   sandbox: SandboxConfig
   /** Sender authentication: our authserv-id, trusted relays and sealers, the banner. */
   auth: AuthConfig
+  /** Reputation feeds and lookup APIs (all off unless enabled). */
+  providers: ProvidersConfig
   /** The rewriter's limits, and whether over-limit parts are defanged (fail-closed). */
   rewriteLimits: RewriteLimits
   /** Rewrite inside `message/rfc822` attachments (forwarded alerts). */
@@ -75,6 +77,7 @@ export function configFromEnv(env: Env, defaults: { port: number }): AppConfig {
     auth: authConfigFromEnv(env, baseUrl, {
       banner: booleanOf(env, 'CLICKGATE_AUTH_BANNER', true),
     }),
+    providers: providersFromEnv(env),
     rewriteLimits: rewriteLimitsFromEnv(env),
     rewriteAttachedMessages: booleanOf(env, 'CLICKGATE_REWRITE_ATTACHED_MESSAGES', true),
   }
