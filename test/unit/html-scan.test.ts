@@ -530,3 +530,20 @@ describe('scanHtml agrees with parse5 on a and area hrefs', () => {
     }
   })
 })
+
+describe('Outlook conditional blocks holding a plain comment', () => {
+  it('finds the VML button after an inner comment, once', () => {
+    const src =
+      '<!--[if mso]><v:roundrect href="https://evil.example/pay">x</v:roundrect>\n' +
+      '<!-- end button -->\n<v:rect href="https://evil.example/two"/>\n<![endif]--><a href="https://ok.example/">y</a>'
+
+    const links = scanHtml(src).links
+
+    expect(links.map((l) => l.raw)).toEqual([
+      'https://evil.example/pay',
+      'https://evil.example/two',
+      'https://ok.example/',
+    ])
+    expect(links.map((l) => l.source)).toEqual(['vml', 'vml', 'a'])
+  })
+})

@@ -194,13 +194,36 @@ export function conditionalBody(
   src: string,
   start: number,
   end: number,
-): { start: number; end: number } | null {
+): { start: number; end: number; resumeAt: number | null } | null {
   const head = CONDITION_START.exec(src.slice(start, Math.min(end, start + CONDITION_WINDOW)))
   if (head === null) return null
 
   const tailStart = Math.max(start + head[0].length, end - CONDITION_WINDOW)
   const tail = CONDITION_END.exec(src.slice(tailStart, end))
-  if (tail === null) return null
+  if (tail !== null)
+    return { start: start + head[0].length, end: tailStart + tail.index, resumeAt: null }
 
-  return { start: start + head[0].length, end: tailStart + tail.index }
+  // `<!--[if !mso]><!-- -->` opens a downlevel-revealed block: its links are
+  // ordinary markup after the comment, not part of a hidden block.
+  const rest = src.slice(start + head[0].length, end)
+  if (/^\s*<!(?:--)?\s*-?\s*$/.test(rest)) return null
+
+  return extendedConditionalBody(src, start + head[0].length, end)
+}
+
+/** Outlook's end of a conditional block, as a whole token. */
+const ENDIF_CLOSE = /<!\s*\[\s*endif\s*\]\s*-->/gi
+
+/**
+ * Outlook ends a conditional block at `<![endif]-->`, not at the first `-->`
+ * as HTML does, so a plain comment inside the block (`<!-- button -->`) ends
+ * the HTML comment early while Outlook still renders the rest as part of the
+ * block. The block then runs to the next `<![endif]-->`; the caller resumes
+ * scanning after it, so nothing is read twice.
+ */
+function extendedConditionalBody(src: string, bodyStart: number, commentEnd: number) {
+  ENDIF_CLOSE.lastIndex = commentEnd
+  const close = ENDIF_CLOSE.exec(src)
+  if (close === null) return null
+  return { start: bodyStart, end: close.index, resumeAt: close.index + close[0].length }
 }

@@ -343,5 +343,6 @@ class RegionScanner implements TokenizerCallbacks {
 
     const complete = scanRegion(this.source, body.start, body.end, 'conditional', this.sink)
     if (!complete) this.stopForTime()
+    else if (body.resumeAt !== null) this.restart(Math.min(body.resumeAt, this.to))
   }
 }
