@@ -41,6 +41,12 @@ export interface ScanStore {
   get(url: string): Promise<ScanRecord | null>
   /** Takes up to `limit` due jobs, including running ones whose lease ran out. */
   claim(limit: number, now: number, leaseMs: number): Promise<ClaimedScan[]>
+  /**
+   * Takes this URL's job if it is queued (whatever its run_after: the caller's
+   * queue owns the timing) or running with a lapsed lease; null when it is
+   * finished or held by a live lease. For one-message-per-URL queues (Workers).
+   */
+  claimOne(url: string, now: number, leaseMs: number): Promise<ClaimedScan | null>
   complete(
     url: string,
     reports: readonly ScanReport[],
@@ -130,6 +136,18 @@ export class SqlScanStore implements ScanStore {
       .bind(now + leaseMs, now, now, limit)
       .all<ClaimedScan>()
     return results
+  }
+
+  async claimOne(url: string, now: number, leaseMs: number): Promise<ClaimedScan | null> {
+    const row = await this.db
+      .prepare(
+        "UPDATE scans SET state = 'running', attempts = attempts + 1, lease_until = ? " +
+          "WHERE url = ? AND (state = 'queued' OR (state = 'running' AND lease_until <= ?)) " +
+          'RETURNING url, attempts',
+      )
+      .bind(now + leaseMs, url, now)
+      .first<ClaimedScan>()
+    return row ?? null
   }
 
   async complete(url: string, reports: readonly ScanReport[], now: number, expiresAt: number) {

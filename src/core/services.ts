@@ -17,8 +17,9 @@ import { type FeedSync, registerMaintenanceJobs } from './maintenance.js'
 import { type Rewriter, createRewriter } from './rewrite/rewriter.js'
 import { ProviderSet } from './providers/provider-set.js'
 import { type ScanGate, scanGate } from './sandbox/job.js'
+import { registerScanJob } from './sandbox/queued.js'
 import { sandboxSignal } from './sandbox/signal.js'
-import type { ScanQueue } from './sandbox/types.js'
+import type { ScanQueue, Scanner } from './sandbox/types.js'
 import type { Store } from './store.js'
 import { looksOneTime } from './one-time.js'
 import { parseWebUrl } from './url.js'
@@ -55,6 +56,11 @@ export interface ServiceOptions {
   capabilities?: Capabilities
   /** The runtime's scan queue; the sandbox is on exactly when this is given. */
   scanQueue?: ScanQueue
+  /**
+   * With `scanQueue`: register the `scan` job kind running these scanners
+   * (Workers, where scans are queue jobs). Node works its own job table.
+   */
+  scanJobs?: { scanners: readonly Scanner[]; scanTimeoutMs: number }
   /** Node's mailauth-based verifier, sealer and signer; absent on Workers. */
   mailAuth?: MailAuthenticator | null
 }
@@ -133,6 +139,12 @@ export function createServices(
       checkLimitMs: config.sandbox.checkLimitMs,
     }),
   )
+  if (options.scanJobs) {
+    const { scanners, scanTimeoutMs } = options.scanJobs
+    const { maxAttempts, ttlMs } = config.sandbox
+    const job = { scanners, gate, maxAttempts, ttlMs }
+    registerScanJob(jobs, { scans: store.scans, job, scanTimeoutMs })
+  }
   return { ...base, syncFeeds, scanGate: gate }
 }
 

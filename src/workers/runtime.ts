@@ -18,6 +18,8 @@ import { createApp } from '../http/app.js'
 import type { AppEnv, RuntimeHooks } from '../http/env.js'
 import type { WorkerEnv } from './bindings.js'
 import { CloudflareJobQueue } from './queue.js'
+import { workerSandbox } from './sandbox.js'
+import { JobScanQueue } from '../core/sandbox/queued.js'
 
 export interface WorkerRuntime {
   services: Services
@@ -55,12 +57,28 @@ function buildRuntime(env: WorkerEnv, logger: Logger): WorkerRuntime {
   if (!env.DB) throw new TypeError('the D1 binding "DB" is missing')
 
   const config = configFromEnv(vars, { port: 8787 })
-  const services = createServices(config, new SqlStore(env.DB), {
+  const store = new SqlStore(env.DB)
+  const sandbox = workerSandbox(config.sandbox)
+  const scanning = sandbox && sandbox.scanners.length > 0 ? sandbox : null
+  // The scan queue sends through the job queue, which (inline) needs the services' registry.
+  let jobQueue: JobQueue | null = null
+  const jobs = () => {
+    if (!jobQueue) throw new TypeError('the job queue is used before it is built')
+    return jobQueue
+  }
+  const services = createServices(config, store, {
     capabilities: WORKERS_CAPABILITIES,
+    ...(scanning
+      ? {
+          scanQueue: new JobScanQueue(store.scans, jobs),
+          scanJobs: { scanners: scanning.scanners, scanTimeoutMs: scanning.scanTimeoutMs },
+        }
+      : {}),
   })
   const queue = env.JOBS
     ? new CloudflareJobQueue(env.JOBS)
     : new InlineJobQueue(services.jobs, { store: services.store, logger, now: services.now })
+  jobQueue = queue
 
   const hooks = { ...workerHooks(logger), rateLimitBinding: env.REWRITE_LIMITER, jobQueue: queue }
   const app = createApp({ ...services, ...hooks })
@@ -72,6 +90,7 @@ function buildRuntime(env: WorkerEnv, logger: Logger): WorkerRuntime {
     env: vars,
   })
   logger(notice.level, notice.event, notice.fields)
+  if (sandbox) logger(sandbox.notice.level, sandbox.notice.event, sandbox.notice.fields)
   return { services, app, queue, logger }
 }
 

@@ -43,6 +43,9 @@ export interface SandboxConfig {
   maxAttempts: number
   /** How long an external scanner may take, submission to result. */
   externalTimeoutMs: number
+  /** Pause before the first result poll; both services ask for about 10 s. */
+  externalFirstPollMs: number
+  externalPollMs: number
   urlscan: UrlscanSettings | null
   cloudflare: CloudflareScannerSettings | null
 }
@@ -63,6 +66,8 @@ export function sandboxConfigFromEnv(env: Env): SandboxConfig {
     userAgent: env.CLICKGATE_SANDBOX_USER_AGENT?.trim() || null,
     maxAttempts: int(env, 'CLICKGATE_SANDBOX_MAX_ATTEMPTS', 3, 1, 10),
     externalTimeoutMs: int(env, 'CLICKGATE_EXTERNAL_SCAN_TIMEOUT_SECONDS', 75, 5, 600) * 1_000,
+    externalFirstPollMs: int(env, 'CLICKGATE_EXTERNAL_SCAN_FIRST_POLL_MS', 10_000, 0, 120_000),
+    externalPollMs: int(env, 'CLICKGATE_EXTERNAL_SCAN_POLL_MS', 2_500, 50, 60_000),
     urlscan: urlscan(env),
     cloudflare: cloudflare(env),
   }

@@ -87,6 +87,8 @@ export function createNodeSandbox(
 function buildScanners(config: SandboxConfig, fetcher: SafeFetcher, options: NodeSandboxOptions) {
   const external = {
     timeoutMs: config.externalTimeoutMs,
+    firstPollDelayMs: config.externalFirstPollMs,
+    pollIntervalMs: config.externalPollMs,
     ...(options.apiFetch ? { fetch: options.apiFetch } : {}),
     ...options.externalPolling,
   }
