@@ -222,6 +222,18 @@ describe('urlscan.io adapter', () => {
     expect(badKey.findings.map((f) => f.reason)).toEqual(['scanner_unavailable'])
   })
 
+  it('never follows an API redirect, so the key cannot travel elsewhere (workerd refuses redirect: error)', async () => {
+    submitStatus = 302
+    const report = await run(
+      urlscanScanner(settings().urlscan ?? fail(), POLLING),
+      'https://a.example/',
+    )
+    submitStatus = 200
+
+    expect(report.failure).toMatchObject({ code: 'scanner_unavailable', transient: false })
+    expect(report.failure?.message).toBe('urlscan answered a redirect (302), which is not followed')
+  })
+
   it('gives up when the result never comes, by its own time limit', async () => {
     pollsBeforeResult = Number.MAX_SAFE_INTEGER
     const slow = { ...POLLING, timeoutMs: 150, pollIntervalMs: 20 }

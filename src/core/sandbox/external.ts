@@ -80,7 +80,17 @@ async function callJson(
   call: ApiCall,
   signal: AbortSignal,
 ): Promise<JsonObject | null> {
-  const response = await doFetch(call.url, { ...call.init, signal, redirect: 'error' })
+  // Never follow: the API key must not travel to wherever a redirect points. workerd rejects
+  // `redirect: 'error'` ("does not make sense at the edge"), so 'manual' and refuse any 3xx.
+  const response = await doFetch(call.url, { ...call.init, signal, redirect: 'manual' })
+  if (response.status >= 300 && response.status < 400) {
+    await response.body?.cancel()
+    throw new ScanFetchError(
+      'scanner_unavailable',
+      `${name} answered a redirect (${response.status}), which is not followed`,
+      false,
+    )
+  }
   if (response.status === 404) {
     await response.body?.cancel()
     return null
