@@ -36,6 +36,8 @@ export interface ClaimedScan {
 export interface ScanStore {
   /** Queues every URL without a row yet; returns how many were new. */
   enqueue(urls: readonly string[], now: number): Promise<number>
+  /** As `enqueue`, returning the URLs that were new (each needs a job sent). */
+  enqueueNew(urls: readonly string[], now: number): Promise<string[]>
   /** Someone waits on this URL: queue it first, re-queuing a finished or skipped row. */
   request(url: string, now: number): Promise<void>
   get(url: string): Promise<ScanRecord | null>
@@ -80,8 +82,12 @@ export class SqlScanStore implements ScanStore {
   constructor(private readonly db: SqlDatabase) {}
 
   async enqueue(urls: readonly string[], now: number): Promise<number> {
+    return (await this.enqueueNew(urls, now)).length
+  }
+
+  async enqueueNew(urls: readonly string[], now: number): Promise<string[]> {
     const distinct = [...new Set(urls)]
-    let added = 0
+    const added: string[] = []
 
     for (let i = 0; i < distinct.length; i += MAX_BATCH) {
       const statements = distinct.slice(i, i + MAX_BATCH).map((url) =>
@@ -93,8 +99,8 @@ export class SqlScanStore implements ScanStore {
           )
           .bind(url, now, now),
       )
-      const results = await this.db.batch(statements)
-      added += results.filter((result) => result.results.length > 0).length
+      const results = await this.db.batch<{ url: string }>(statements)
+      for (const result of results) added.push(...result.results.map((row) => row.url))
     }
     return added
   }

@@ -35,10 +35,7 @@ export class JobScanQueue implements ScanQueue {
 
   async enqueue(urls: readonly string[], now: number): Promise<void> {
     // Only URLs without a row get a job: a link mailed twice is scanned once.
-    const fresh: string[] = []
-    for (const url of new Set(urls)) {
-      if ((await this.scans.enqueue([url], now)) > 0) fresh.push(url)
-    }
+    const fresh = await this.scans.enqueueNew(urls, now)
     for (let i = 0; i < fresh.length; i += SEND_CONCURRENCY) {
       const slice = fresh.slice(i, i + SEND_CONCURRENCY)
       await Promise.all(slice.map((url) => this.jobs().enqueue(scanJob(url))))
