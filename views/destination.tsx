@@ -17,6 +17,8 @@ export interface DestinationParts {
   rest: string
   /** The host as Unicode, when it differs from the ASCII form shown. */
   unicodeHost: string | null
+  /** A label mixes alphabets: the punycode shown is the real name, the Unicode a disguise. */
+  mixedScript: boolean
 }
 
 export function Destination({ parts, raw }: { parts: DestinationParts | null; raw: string }) {
@@ -44,6 +46,12 @@ export function Destination({ parts, raw }: { parts: DestinationParts | null; ra
         Site owner: <strong>{parts.domain}</strong>
         {parts.unicodeHost ? ` (displayed by some programs as ${parts.unicodeHost})` : ''}
       </p>
+      {parts.mixedScript && parts.unicodeHost ? (
+        <p class="note">
+          “{parts.unicodeHost}” mixes letters from different alphabets. Its real, punycode form is{' '}
+          <code>{parts.hostBefore + parts.domain + parts.hostAfter}</code>.
+        </p>
+      ) : null}
       {parts.userinfo ? (
         <p class="note">
           The text before “@” is not the site. This link goes to <strong>{parts.domain}</strong>.

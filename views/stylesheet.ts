@@ -16,4 +16,9 @@ h1 { font-size: 1.5rem; }
 .reasons small { opacity: .7; }
 .reasons .evidence { font-size: .9rem; opacity: .85; overflow-wrap: anywhere; }
 a.continue { display: inline-block; margin-top: 1rem; }
+form.continue { margin-top: 1rem; }
+form.continue button { font: inherit; padding: .5rem 1rem; border-radius: .4rem; cursor: pointer; }
+.reasons li { margin-bottom: .5rem; }
+.reasons .detail { opacity: .85; }
+.chain code { overflow-wrap: anywhere; word-break: break-all; }
 `

@@ -1,62 +1,46 @@
 import { Destination, type DestinationParts } from './destination.js'
 import { Layout } from './layout.js'
+import { type Reason, Reasons, RedirectChain } from './reasons.js'
 
-export interface Reason {
-  /** Stable code, shown small for support staff. */
-  code: string
-  /** Plain sentence for the reader. */
-  text: string
-  /** What was seen, one line each (sandbox scans): shown under the reason. */
-  evidence?: string[]
-}
+export type { Reason } from './reasons.js'
 
-/** The reasons list shared by the warning and block pages. */
-export function ReasonList({ reasons }: { reasons: Reason[] }) {
-  return (
-    <ul class="reasons">
-      {reasons.map((reason) => (
-        <li>
-          {reason.text} <small>({reason.code})</small>
-          {reason.evidence && reason.evidence.length > 0 ? (
-            <ul class="evidence">
-              {reason.evidence.map((line) => (
-                <li>{line}</li>
-              ))}
-            </ul>
-          ) : null}
-        </li>
-      ))}
-    </ul>
-  )
-}
+/** How "continue" works: a plain link, a one-click form (one-time targets), or not at all. */
+export type Continue = { kind: 'link'; href: string } | { kind: 'form'; action: string } | null
 
 export interface WarningPageProps {
   target: string
   parts: DestinationParts | null
   reasons: Reason[]
-  /** Where "continue" goes; null when the destination cannot be opened safely at all. */
-  continueHref: string | null
+  /** The unwrapped addresses, outermost first, when the link wraps others. */
+  chain: string[]
+  continueTo: Continue
 }
 
-export function WarningPage({ target, parts, reasons, continueHref }: WarningPageProps) {
+export function WarningPage({ target, parts, reasons, chain, continueTo }: WarningPageProps) {
+  const siteName = parts ? parts.domain : 'the site'
   return (
     <Layout title="Check this link before you go on" tone="warn">
       <h1>Check this link before you go on</h1>
       <p>The link you clicked leads to:</p>
       <Destination parts={parts} raw={target} />
       <h2>Why you are seeing this</h2>
-      <ReasonList reasons={reasons} />
+      <Reasons reasons={reasons} />
+      <RedirectChain chain={chain} />
       <p>
         {parts
           ? 'If you did not expect this message, or the site owner above is not who the message claims to be from, close this page.'
           : 'If you did not expect this message, close this page.'}
       </p>
-      {continueHref ? (
+      {continueTo?.kind === 'link' ? (
         <p>
-          <a class="continue" href={continueHref} rel="noopener noreferrer nofollow">
-            Continue to {parts ? parts.domain : 'the site'}
+          <a class="continue" href={continueTo.href} rel="noopener noreferrer nofollow">
+            Continue to {siteName}
           </a>
         </p>
+      ) : continueTo?.kind === 'form' ? (
+        <form method="post" action={continueTo.action} class="continue">
+          <button type="submit">Continue to {siteName}</button>
+        </form>
       ) : (
         <p class="note">This destination cannot be opened from here.</p>
       )}

@@ -7,11 +7,12 @@
 import { type SandboxConfig, sandboxConfigFromEnv } from './sandbox/config.js'
 import { type AuthConfig, authConfigFromEnv } from './auth/config.js'
 import { type ProvidersConfig, providersFromEnv } from './providers/config.js'
+import { type ClickSettings, clickSettingsFromEnv } from './click-config.js'
 import { KeyRing, parseKeyList } from './tokens.js'
 import { type Bytes, fromBase64Url } from './bytes.js'
 import { DEFAULT_LIMITS, type RewriteLimits } from './rewrite/limits.js'
 
-export interface AppConfig {
+export interface AppConfig extends ClickSettings {
   baseUrl: URL
   ring: KeyRing
   /** Secret for the keyed hashes of recipients, Message-IDs and IPs. */
@@ -80,6 +81,7 @@ export function configFromEnv(env: Env, defaults: { port: number }): AppConfig {
     providers: providersFromEnv(env),
     rewriteLimits: rewriteLimitsFromEnv(env),
     rewriteAttachedMessages: booleanOf(env, 'CLICKGATE_REWRITE_ATTACHED_MESSAGES', true),
+    ...clickSettingsFromEnv(env),
   }
 }
 

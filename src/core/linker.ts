@@ -18,6 +18,8 @@ export interface LinkContext {
   findings?: readonly MessageFinding[]
   /** Sender authentication result, recorded with the message row. */
   auth?: MessageAuth | null
+  /** Target to the texts its links showed (only texts that name a site), for the click-time check. */
+  linkTexts?: ReadonlyMap<string, readonly string[]>
 }
 
 export interface Linker {
@@ -62,7 +64,7 @@ export function createLinker(options: LinkerOptions): Linker {
   async function prepare(targets: readonly string[], context: LinkContext): Promise<PreparedLinks> {
     if (targets.length === 0) {
       // An authenticated message is recorded even without links: the record is the audit trail.
-      if (context.auth) await registerMessage(context, options.now())
+      if (context.auth) await registerMessage(context, options.now(), {})
       return { forRecipient: async () => new Map<string, string>() }
     }
 
@@ -70,7 +72,7 @@ export function createLinker(options: LinkerOptions): Linker {
     const ids = await options.store.registerLinks(targets, now)
     await options.onRegistered?.([...ids.keys()], now)
     const issuedAt = Math.floor(now / 1000)
-    const messageRef = await registerMessage(context, now)
+    const messageRef = await registerMessage(context, now, textsById(context, ids))
     const expiresAt = options.linkTtlSeconds ? issuedAt + options.linkTtlSeconds : undefined
 
     async function forRecipient(recipient: string | null) {
@@ -88,19 +90,33 @@ export function createLinker(options: LinkerOptions): Linker {
 
   /**
    * A message is registered when it has an id to attribute clicks to,
-   * findings that its links must carry, or an authentication result to
-   * record; one without a Message-ID gets a key of its own.
+   * findings or link texts that its links must carry, or an authentication
+   * result to record; one without a Message-ID gets a key of its own.
    */
-  async function registerMessage(context: LinkContext, now: number) {
+  async function registerMessage(
+    context: LinkContext,
+    now: number,
+    linkTexts: Record<string, string[]>,
+  ) {
     const findings = context.findings ?? []
     const auth = context.auth ?? undefined
-    if (!context.messageId && findings.length === 0 && !auth) return undefined
+    const hasTexts = Object.keys(linkTexts).length > 0
+    if (!context.messageId && findings.length === 0 && !auth && !hasTexts) return undefined
 
     const key = context.messageId
       ? await options.hasher.messageKey(context.messageId)
       : `anonymous:${crypto.randomUUID()}`
-    return options.store.registerMessage(key, now, findings, auth)
+    return options.store.registerMessage(key, now, findings, auth, linkTexts)
   }
 
   return { linksFor, prepare }
+}
+
+function textsById(context: LinkContext, ids: Map<string, number>): Record<string, string[]> {
+  const out: Record<string, string[]> = {}
+  for (const [target, texts] of context.linkTexts ?? []) {
+    const id = ids.get(target)
+    if (id !== undefined && texts.length > 0) out[String(id)] = [...texts]
+  }
+  return out
 }

@@ -6,24 +6,27 @@
 
 import { type MessagePipeline, createMessagePipeline } from './auth/pipeline.js'
 import type { MailAuthenticator } from './auth/types.js'
-import { DEFAULT_BRANDS } from './brands.js'
 import { type Capabilities, NODE_CAPABILITIES } from './capabilities.js'
+import { type AutomationDetector, createAutomationDetector } from './clicks/automation.js'
+import { type ClickRecorder, createClickRecorder } from './clicks/recorder.js'
 import type { AppConfig } from './config.js'
+import { ClickgateError } from './errors.js'
 import { type Hasher, createHasher } from './hashing.js'
 import { JobRegistry } from './jobs.js'
 import { createLinker } from './linker.js'
-import { ClickgateError } from './errors.js'
 import { type FeedSync, registerMaintenanceJobs } from './maintenance.js'
-import { type Rewriter, createRewriter } from './rewrite/rewriter.js'
+import { looksOneTime } from './one-time.js'
 import { ProviderSet } from './providers/provider-set.js'
+import { type Rewriter, createRewriter } from './rewrite/rewriter.js'
 import { type ScanGate, scanGate } from './sandbox/job.js'
 import { registerScanJob } from './sandbox/queued.js'
 import { sandboxSignal } from './sandbox/signal.js'
 import type { ScanQueue, Scanner } from './sandbox/types.js'
-import type { Store } from './store.js'
-import { looksOneTime } from './one-time.js'
+import type { MessageContext, Rule, Store } from './store.js'
 import { parseWebUrl } from './url.js'
-import { messageSignal, rulesSignal, syntaxSignal } from './verdict/signals.js'
+import { createTtlCache } from './verdict/cache.js'
+import { type UrlVerdict, type VerdictEngine, createVerdictEngine } from './verdict/engine.js'
+import { heuristicsSignal, messageSignal, rulesSignal, syntaxSignal } from './verdict/signals.js'
 import type { Signal } from './verdict/types.js'
 
 export interface Services {
@@ -33,8 +36,16 @@ export interface Services {
   rewriter: Rewriter
   /** Whole messages: sender authentication, the rewriter, DKIM signing and ARC sealing. */
   mail: MessagePipeline
-  /** In order; later issues add feeds, heuristics and sandbox results here. */
+  /** In order: admin rules, the message, reputation providers, syntax, heuristics, the sandbox. */
   signals: Signal[]
+  /** Runs the signals over every layer of a link and decides (core/verdict/engine.ts). */
+  verdicts: VerdictEngine
+  /** A link's stored target by id. Targets never change, so they are cached. */
+  linkTarget: (id: number) => Promise<string | null>
+  /** Tells a person's click from a program's. */
+  automation: AutomationDetector
+  /** Queues clicks and writes them in batches; the runtime decides when to flush. */
+  clicks: ClickRecorder
   /** Reputation feeds and lookup APIs: their syncs and status. */
   providers: ProviderSet
   now: () => number
@@ -42,7 +53,7 @@ export interface Services {
   capabilities: Capabilities
   /** Handlers for background jobs by kind; features add theirs. */
   jobs: JobRegistry
-  /** Refreshes reputation feeds; called by the scheduler. A no-op until feeds exist. */
+  /** Refreshes reputation feeds; called by the scheduler. */
   syncFeeds: FeedSync
   /** Whether a URL may be scanned, set when the sandbox is on; scan runners apply it. */
   scanGate?: ScanGate
@@ -64,6 +75,12 @@ export interface ServiceOptions {
   /** Node's mailauth-based verifier, sealer and signer; absent on Workers. */
   mailAuth?: MailAuthenticator | null
 }
+
+/** Link targets kept in memory: the hot links of a campaign, not the whole table. */
+const LINK_CACHE_SIZE = 50_000
+
+/** Message contexts kept in memory; a message's context changes only when it is rewritten again. */
+const MESSAGE_CACHE_SIZE = 10_000
 
 export function createServices(
   config: AppConfig,
@@ -94,12 +111,11 @@ export function createServices(
     rewriteAttachedMessages: config.rewriteAttachedMessages,
     now,
   })
-  const mailAuth = options.mailAuth ?? null
   const mail = createMessagePipeline({
     rewriter,
     config: config.auth,
-    brands: DEFAULT_BRANDS,
-    mailAuth,
+    brands: config.brands,
+    mailAuth: options.mailAuth ?? null,
     now,
   })
   const providers = new ProviderSet(config.providers, {
@@ -109,24 +125,84 @@ export function createServices(
     // Workers isolates are short-lived: a million-entry index would be rebuilt from D1 each time.
     memoryIndex: capabilities.runtime === 'node',
   })
-  const signals = [rulesSignal(store), messageSignal(store), ...providers.signals, syntaxSignal()]
+
+  const signals = baseSignals(config, store, providers, now)
   const jobs = registerMaintenanceJobs(new JobRegistry())
-  const syncFeeds = providerSync(providers, now)
-  const base = {
+  const gate = queue
+    ? addSandbox({ config, store, queue, signals, jobs, scanJobs: options.scanJobs })
+    : undefined
+
+  return {
     config,
     store,
     hasher,
     rewriter,
     mail,
     signals,
+    verdicts: verdictEngine(config, signals, now),
+    linkTarget: cachedLinkTarget(store),
+    automation: createAutomationDetector({
+      extraRanges: config.scannerRanges,
+      fastClickSeconds: config.fastClickSeconds,
+    }),
+    clicks: createClickRecorder({ store, hasher }),
     providers,
     now,
     capabilities,
     jobs,
+    syncFeeds: providerSync(providers, now),
+    ...(gate ? { scanGate: gate } : {}),
   }
-  if (!queue) return { ...base, syncFeeds }
+}
 
-  // Redirect hops and the scan gate use every signal that judges a URL by itself.
+function baseSignals(
+  config: AppConfig,
+  store: Store,
+  providers: ProviderSet,
+  now: () => number,
+): Signal[] {
+  const ttlMs = cacheTtlMs(config)
+  const ruleCache = createTtlCache<{ version: number; rules: Rule[] }>({
+    max: Math.max(1, config.verdictCacheSize),
+    ttlMs,
+    now,
+  })
+  const messageCache = createTtlCache<MessageContext>({ max: MESSAGE_CACHE_SIZE, ttlMs, now })
+
+  return [
+    rulesSignal(store, { cache: ruleCache }),
+    messageSignal(store, { brands: config.brands, cache: messageCache }),
+    // Reputation depends on the URL alone: checked on every layer, cached with the URL.
+    ...providers.signals.map(urlScoped),
+    syntaxSignal(),
+    heuristicsSignal(config.brands),
+  ]
+}
+
+function urlScoped(signal: Signal): Signal {
+  return {
+    name: signal.name,
+    scope: 'url',
+    evaluate: (subject, abort) => signal.evaluate(subject, abort),
+  }
+}
+
+/** Adds the sandbox signal; redirect hops and the scan gate use every signal that judges a URL by itself. */
+function addSandbox({
+  config,
+  store,
+  queue,
+  signals,
+  jobs,
+  scanJobs,
+}: {
+  config: AppConfig
+  store: Store
+  queue: ScanQueue
+  signals: Signal[]
+  jobs: JobRegistry
+  scanJobs: ServiceOptions['scanJobs']
+}) {
   const urlSignals = () => signals.filter((s) => s.name !== 'message' && s.name !== 'sandbox')
   const gate = scanGate({ signals: urlSignals })
   signals.push(
@@ -139,13 +215,45 @@ export function createServices(
       checkLimitMs: config.sandbox.checkLimitMs,
     }),
   )
-  if (options.scanJobs) {
-    const { scanners, scanTimeoutMs } = options.scanJobs
+  if (scanJobs) {
+    const { scanners, scanTimeoutMs } = scanJobs
     const { maxAttempts, ttlMs } = config.sandbox
     const job = { scanners, gate, maxAttempts, ttlMs }
     registerScanJob(jobs, { scans: store.scans, job, scanTimeoutMs })
   }
-  return { ...base, syncFeeds, scanGate: gate }
+  return gate
+}
+
+function verdictEngine(config: AppConfig, signals: Signal[], now: () => number): VerdictEngine {
+  return createVerdictEngine({
+    signals,
+    cache: createTtlCache<UrlVerdict>({
+      max: Math.max(1, config.verdictCacheSize),
+      ttlMs: cacheTtlMs(config),
+      now,
+    }),
+    policy: { allowOverrides: config.allowOverrides },
+    caching: config.verdictTtlSeconds > 0 && config.verdictCacheSize > 0,
+  })
+}
+
+/** CLICKGATE_VERDICT_TTL_SECONDS=0 turns caching off; the caches then hold nothing for long. */
+function cacheTtlMs(config: AppConfig): number {
+  return Math.max(1, config.verdictTtlSeconds * 1000)
+}
+
+function cachedLinkTarget(store: Store): (id: number) => Promise<string | null> {
+  // No time-to-live needed: a link row is never updated.
+  const cache = createTtlCache<{ url: string }>({ max: LINK_CACHE_SIZE, ttlMs: 86_400_000 })
+  return async (id) => {
+    const key = String(id)
+    const hit = cache.get(key)
+    if (hit) return hit.url
+
+    const url = await store.getLinkUrl(id)
+    if (url !== null) cache.set(key, { url })
+    return url
+  }
 }
 
 /**

@@ -6,6 +6,7 @@ import type { SqlDatabase, SqlValue } from './sql.js'
 import type {
   ClickFilter,
   ClickRecord,
+  MessageContext,
   MessageFinding,
   NewRule,
   Rule,
@@ -17,6 +18,9 @@ import type {
 
 /** D1 allows at most 100 bound parameters per statement; stay well below. */
 const MAX_BATCH = 50
+
+/** Click rows per INSERT: 11 columns each, so 9 rows stay under D1's 100 parameters. */
+const CLICK_ROWS_PER_INSERT = 9
 
 interface RuleRow {
   id: string
@@ -39,6 +43,8 @@ interface ClickRow {
   reason: string | null
   user_agent: string | null
   ip_hash: string | null
+  automated: number
+  evidence: string | null
   url: string
 }
 
@@ -47,7 +53,8 @@ interface ClickRow {
  * added unless one with the same reason and source is already there. A row
  * is only rewritten when there is something to add (D1 bills rows written).
  */
-const REGISTER_MESSAGE = `INSERT INTO messages (message_key, created_at, findings, auth) VALUES (?, ?, ?, ?)
+const REGISTER_MESSAGE = `INSERT INTO messages (message_key, created_at, findings, auth, link_texts)
+VALUES (?, ?, ?, ?, ?)
 ON CONFLICT (message_key) DO UPDATE SET
   findings = CASE
     WHEN excluded.findings IS NULL THEN messages.findings
@@ -61,8 +68,10 @@ ON CONFLICT (message_key) DO UPDATE SET
           AND json_extract(kept.value, '$.source') IS json_extract(incoming.value, '$.source'))
     ) AS merged)
   END,
-  auth = coalesce(messages.auth, excluded.auth)
-WHERE excluded.findings IS NOT NULL OR (excluded.auth IS NOT NULL AND messages.auth IS NULL)`
+  auth = coalesce(messages.auth, excluded.auth),
+  link_texts = coalesce(excluded.link_texts, messages.link_texts)
+WHERE excluded.findings IS NOT NULL OR (excluded.auth IS NOT NULL AND messages.auth IS NULL)
+  OR excluded.link_texts IS NOT NULL`
 
 /** The one `Store` implementation, over any D1-shaped database. */
 export class SqlStore implements Store {
@@ -103,14 +112,16 @@ export class SqlStore implements Store {
     now: number,
     findings: readonly MessageFinding[] = [],
     auth?: MessageAuth,
+    linkTexts: Readonly<Record<string, string[]>> = {},
   ): Promise<number> {
     const json = findings.length > 0 ? JSON.stringify(findings) : null
+    const texts = Object.keys(linkTexts).length > 0 ? JSON.stringify(linkTexts) : null
     // As with links: a message seen before is only written again when it brings findings,
-    // or a first authentication result.
+    // link texts, or a first authentication result.
     const [, selected] = await this.db.batch<{ id: number }>([
       this.db
         .prepare(REGISTER_MESSAGE)
-        .bind(messageKey, now, json, auth ? JSON.stringify(auth) : null),
+        .bind(messageKey, now, json, auth ? JSON.stringify(auth) : null, texts),
       this.db.prepare('SELECT id FROM messages WHERE message_key = ?').bind(messageKey),
     ])
     const row = selected?.results[0]
@@ -132,6 +143,17 @@ export class SqlStore implements Store {
       .bind(id)
       .first<{ findings: string | null }>()
     return row?.findings ? parseFindings(row.findings) : []
+  }
+
+  async getMessageContext(id: number): Promise<MessageContext> {
+    const row = await this.db
+      .prepare('SELECT findings, link_texts FROM messages WHERE id = ?')
+      .bind(id)
+      .first<{ findings: string | null; link_texts: string | null }>()
+    return {
+      findings: row?.findings ? parseFindings(row.findings) : [],
+      linkTexts: row?.link_texts ? parseLinkTexts(row.link_texts) : {},
+    }
   }
 
   async getLinkUrl(id: number): Promise<string | null> {
@@ -186,27 +208,26 @@ export class SqlStore implements Store {
     return results.map(toRule)
   }
 
+  async rulesVersion(): Promise<number> {
+    const row = await this.db
+      .prepare('SELECT version FROM rules_version WHERE id = 1')
+      .first<{ version: number }>()
+    return row?.version ?? 0
+  }
+
   async recordClicks(clicks: readonly ClickRecord[]): Promise<void> {
     if (clicks.length === 0) return
 
-    const statements = clicks.map((click) =>
-      this.db
-        .prepare(
-          'INSERT INTO clicks (at, link_id, message_ref, recipient_ref, key_id, verdict, reason, ' +
-            'user_agent, ip_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-        )
-        .bind(
-          click.at,
-          click.linkId,
-          click.messageRef,
-          click.recipientRef,
-          click.keyId,
-          click.verdict,
-          click.reason,
-          click.userAgent,
-          click.ipHash,
-        ),
-    )
+    // Several rows per statement, within D1's 100 bound parameters, in one batch.
+    const statements = []
+    for (let i = 0; i < clicks.length; i += CLICK_ROWS_PER_INSERT) {
+      const rows = clicks.slice(i, i + CLICK_ROWS_PER_INSERT)
+      const sql =
+        'INSERT INTO clicks (at, link_id, message_ref, recipient_ref, key_id, verdict, reason, ' +
+        'user_agent, ip_hash, automated, evidence) VALUES ' +
+        rows.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')
+      statements.push(this.db.prepare(sql).bind(...rows.flatMap(clickValues)))
+    }
     await this.db.batch(statements)
   }
 
@@ -263,6 +284,23 @@ export class SqlStore implements Store {
   }
 }
 
+function clickValues(click: ClickRecord): SqlValue[] {
+  return [
+    click.at,
+    click.linkId,
+    click.messageRef,
+    click.recipientRef,
+    click.keyId,
+    click.verdict,
+    click.reason,
+    click.userAgent,
+    click.ipHash,
+    click.automated ? 1 : 0,
+    // Written by callers that predate the label (imports, older jobs): unlabelled reads as human.
+    click.evidence ?? null,
+  ]
+}
+
 function parseFindings(json: string): MessageFinding[] {
   const value: unknown = JSON.parse(json)
   return Array.isArray(value) ? value.filter(isMessageFinding) : []
@@ -274,6 +312,18 @@ function parseAuth(json: string): MessageAuth | null {
   if (typeof value !== 'object' || value === null || !('source' in value)) return null
   // Narrow cast at the storage boundary: the column only ever holds what registerMessage wrote.
   return value as MessageAuth
+}
+
+/** Link id to texts; anything else in the column (a hand edit, a future shape) is ignored. */
+function parseLinkTexts(json: string): Record<string, string[]> {
+  const value: unknown = JSON.parse(json)
+  const out: Record<string, string[]> = {}
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return out
+
+  for (const [key, texts] of Object.entries(value)) {
+    if (Array.isArray(texts)) out[key] = texts.filter((t): t is string => typeof t === 'string')
+  }
+  return out
 }
 
 function isMessageFinding(value: unknown): value is MessageFinding {
@@ -314,5 +364,7 @@ function toClick(row: ClickRow): StoredClick {
     reason: row.reason,
     userAgent: row.user_agent,
     ipHash: row.ip_hash,
+    automated: row.automated === 1,
+    evidence: row.evidence,
   }
 }

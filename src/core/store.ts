@@ -51,6 +51,13 @@ export interface MessageFinding {
   detail?: string
 }
 
+/** What a message told us when it was rewritten, for the clicks on its links. */
+export interface MessageContext {
+  findings: MessageFinding[]
+  /** Link id (as a string) to the texts that link showed, only for texts that name a site. */
+  linkTexts: Record<string, string[]>
+}
+
 export interface ClickRecord {
   at: number
   linkId: number
@@ -61,6 +68,10 @@ export interface ClickRecord {
   reason: string | null
   userAgent: string | null
   ipHash: string | null
+  /** True when the evidence says a program, not a person, made the request. */
+  automated: boolean
+  /** Comma-separated evidence codes (`head`, `scanner_ua`, …), or null when there was none. */
+  evidence: string | null
 }
 
 export interface ClickFilter {
@@ -95,14 +106,17 @@ export interface Store {
    * (one per reason and source), never removed: a later message reusing the
    * Message-ID cannot clear an earlier one's warnings. The first recorded
    * authentication result is kept.
+   * Link texts, when given, replace the ones stored with it.
    */
   registerMessage(
     messageKey: string,
     now: number,
     findings?: readonly MessageFinding[],
     auth?: MessageAuth,
+    linkTexts?: Readonly<Record<string, string[]>>,
   ): Promise<number>
   getMessageFindings(id: number): Promise<MessageFinding[]>
+  getMessageContext(id: number): Promise<MessageContext>
   /** The authentication result recorded with the message, or null. */
   getMessageAuth(id: number): Promise<MessageAuth | null>
   getLinkUrl(id: number): Promise<string | null>
@@ -111,6 +125,8 @@ export interface Store {
   listRules(): Promise<Rule[]>
   removeRule(id: string): Promise<boolean>
   matchRules(query: RuleQuery, now: number): Promise<Rule[]>
+  /** A number that changes whenever any rule is added, changed or removed, by anyone. */
+  rulesVersion(): Promise<number>
 
   recordClicks(clicks: readonly ClickRecord[]): Promise<void>
   listClicks(filter: ClickFilter): Promise<StoredClick[]>

@@ -3,7 +3,7 @@
  * services and hooks and hand them in; nothing here touches a runtime API.
  */
 
-import { type Context, Hono } from 'hono'
+import { type Context, Hono, type Next } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { secureHeaders } from 'hono/secure-headers'
 import { timingSafeEqual } from 'hono/utils/buffer'
@@ -17,7 +17,7 @@ import { STYLESHEET } from '../../views/stylesheet.js'
 import { apiAuth } from './auth.js'
 import type { AppDeps, AppEnv } from './env.js'
 import { errorBody, errorHandler } from './errors.js'
-import { formSubmitHandler, notFound, resolveHandler } from './resolve.js'
+import { CONFIRM_SEGMENT, formSubmitHandler, notFound, resolveHandler } from './resolve.js'
 import { rewriteHandler } from './rewrite.js'
 import { rewriteBatchHandler } from './rewrite-batch.js'
 import { rulesHandlers } from './rules.js'
@@ -40,9 +40,38 @@ function pageHeaders(baseUrl: URL) {
     crossOriginResourcePolicy: 'same-origin',
     xFrameOptions: 'DENY',
     // HSTS means nothing over plain http (RFC 6797 section 7.2) and would only confuse.
-    strictTransportSecurity:
-      baseUrl.protocol === 'https:' ? 'max-age=15552000; includeSubDomains' : false,
+    strictTransportSecurity: hsts(baseUrl),
+    // A page with a confirmation form sets its own policy naming the form's target.
+    overwrite: false,
   })
+}
+
+function hsts(baseUrl: URL): string | false {
+  return baseUrl.protocol === 'https:' ? 'max-age=15552000; includeSubDomains' : false
+}
+
+/**
+ * Page headers on every response except redirects. A 302 or 303 has no
+ * document for CSP, framing or sniffing rules to protect; what matters on
+ * it is Referrer-Policy, which the browser applies to the redirected
+ * request so that our token never reaches the destination (Referrer Policy
+ * §8.3, "set request's referrer policy on redirect"), and no caching. The
+ * redirect is the hot path, so it carries those and nothing more.
+ */
+function securityHeaders(baseUrl: URL) {
+  const pages = pageHeaders(baseUrl)
+  const transport = hsts(baseUrl)
+
+  return async function securityHeaders(c: Context<AppEnv>, next: Next): Promise<void> {
+    // Set before the handler builds its response, so they are part of it from the start:
+    // changing a finished response's headers costs the Node adapter its fast path.
+    c.header('Referrer-Policy', 'no-referrer')
+    // The redirect is often a reader's first contact with our host: it carries HSTS too.
+    if (transport) c.header('Strict-Transport-Security', transport)
+
+    await next()
+    if (c.res.status < 300 || c.res.status >= 400) await pages(c, async () => {})
+  }
 }
 
 export function createApp(deps: AppDeps): Hono<AppEnv> {
@@ -50,11 +79,14 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.onError(errorHandler(deps.logger))
   app.notFound((c) => c.json(errorBody('not_found', 'no such route'), 404))
 
-  app.use('*', pageHeaders(deps.config.baseUrl))
+  app.use('*', securityHeaders(deps.config.baseUrl))
   app.get('/healthz', healthHandler(deps))
   app.get(STYLESHEET_PATH, (c) => c.body(STYLESHEET, 200, stylesheetHeaders))
-  app.get('/r/:token', resolveHandler(deps))
+  const resolve = resolveHandler(deps)
+  app.get('/r/:token', resolve)
   app.post('/r/:token', formSubmitHandler(deps))
+  // The one-click confirmation of one-time targets and their warnings' "continue" (a form of ours).
+  app.post(`/r/:token/${CONFIRM_SEGMENT}`, resolve)
   // Anything else under /r/ (`/r/TOKEN/`, `/r/a/b`) is a damaged link: same page as a bad token.
   app.all('/r/*', notFound)
 
@@ -132,6 +164,7 @@ function healthHandler(deps: AppDeps) {
       keyIds: deps.config.ring.ids,
       counts: await deps.store.counts(),
       feeds: await deps.providers.status(deps.now()),
+      clicksQueued: deps.clicks.pending,
     })
   }
 }

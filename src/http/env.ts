@@ -17,6 +17,12 @@ export interface RuntimeHooks {
   /** The client's IP address as this runtime knows it, or null. */
   clientIp: (c: Context<AppEnv>) => string | null
   /**
+   * Queued clicks at which a request also flushes them (through `defer`).
+   * 1 writes after every click (Workers, tests); Node batches and also
+   * flushes on a timer and at shutdown.
+   */
+  clickFlushThreshold: number
+  /**
    * A Workers Rate Limiting binding for the rewrite API. When set it replaces
    * the in-memory counter, which on Workers only counts within one isolate.
    */

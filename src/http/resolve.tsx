@@ -1,97 +1,181 @@
 /**
- * GET /r/:token — the click path, as a pipeline of named steps:
- * verify the token (no I/O), load the link, gather findings, decide,
- * answer, and record the click after the answer is on its way.
+ * The click path, as a pipeline of named steps: verify the token (no I/O),
+ * load the link, judge it (signals and policy, see core/verdict/engine.ts),
+ * tell a person from a scanner, answer, and queue the click record.
+ *
+ * `GET /r/:token` is the click. `POST /r/:token/go` is the one-click
+ * confirmation for one-time targets and the "continue" of their warning
+ * page: a form of ours that a person submits, which scanners do not.
+ * (`POST /r/:token` itself is a form in a message; see formSubmitHandler.)
  */
 
 import type { Context } from 'hono'
 
+import type { Classification } from '../core/clicks/automation.js'
+import { type ClickLimiter, createClickLimiter } from '../core/clicks/rate-limit.js'
+import { looksOneTime } from '../core/one-time.js'
 import { type TokenClaims, verifyToken } from '../core/tokens.js'
+import { type TtlCache, createTtlCache } from '../core/verdict/cache.js'
 import { locationFor } from '../core/url.js'
-import { decide } from '../core/verdict/policy.js'
-import { gatherFindings } from '../core/verdict/signals.js'
-import type { Decision } from '../core/verdict/types.js'
-import { BlockPage } from '../../views/block.js'
-import { CheckingPage } from '../../views/checking.js'
+import type { Judgement } from '../core/verdict/engine.js'
 import { NotFoundPage } from '../../views/not-found.js'
-import { WarningPage } from '../../views/warning.js'
+import { RateLimitedPage } from '../../views/rate-limited.js'
+import { answerClick, isPending } from './click-answer.js'
 import type { AppDeps, AppEnv } from './env.js'
-import { destinationParts, reasonsOf } from './pages.js'
+
+/** The path segment after the token that our own confirmation forms post to. */
+export const CONFIRM_SEGMENT = 'go'
 
 /** User agents are attacker-controlled; keep enough to recognise a scanner, no more. */
 const MAX_USER_AGENT = 512
 
+/** Everything the answer and the click record need about one request. */
+export interface ClickContext {
+  claims: TokenClaims
+  target: string
+  /** Where a redirect goes: the link as authored, or its innermost layer by policy. */
+  location: string | null
+  judgement: Judgement
+  oneTime: boolean
+  classification: Classification
+  method: 'GET' | 'HEAD' | 'POST'
+  /** Where our confirmation forms for this link post. */
+  confirmUrl: string
+}
+
+/**
+ * Tokens whose signature was already checked, by their exact text. A hit
+ * needs the very string that verified, MAC included, so it can never admit
+ * a forgery; it saves the HMAC (a Web Crypto round trip, the costliest step
+ * of a click) when people and their mail scanners open the same link again.
+ * Expiry is still checked on every click.
+ */
+const VERIFIED_TOKENS = 100_000
+const VERIFIED_TTL_MS = 10 * 60_000
+
 export function resolveHandler(deps: AppDeps) {
+  const verified = createTtlCache<TokenClaims>({ max: VERIFIED_TOKENS, ttlMs: VERIFIED_TTL_MS })
+  const { limit, windowMs } = deps.config.clickRateLimit
+  const limiter = createClickLimiter(limit, windowMs)
+  // Whether a target looks one-time depends on the target and the configured words only.
+  const oneTime = createTtlCache<{ oneTime: boolean }>({ max: 50_000, ttlMs: 3_600_000 })
+  const looksOneTimeCached = (layers: Judgement['layers']): boolean => {
+    const key = layers[0]?.url ?? ''
+    const hit = oneTime.get(key)
+    if (hit) return hit.oneTime
+
+    const value = layers.some((l) => looksOneTime(l.url, deps.config.oneTimeWords))
+    oneTime.set(key, { oneTime: value })
+    return value
+  }
+
   return async function resolveClick(c: Context<AppEnv>): Promise<Response> {
     const now = deps.now()
-    const claims = await verifyClick(c, deps, now)
+    const claims = await verifyClick(c, deps, now, verified)
     if (!claims) return notFound(c)
+    if (!limiter.allow(c.req.param('token') ?? '', now)) return rateLimited(c, deps, limiter, now)
 
-    const target = await deps.store.getLinkUrl(claims.linkId)
+    const target = await deps.linkTarget(claims.linkId)
     if (target === null) {
       deps.logger('warn', 'token.rejected', { reason: 'unknown_link', keyId: claims.keyId })
       return notFound(c)
     }
 
-    const subject = { target, linkId: claims.linkId, messageRef: claims.messageRef ?? null, now }
-    const decision = decide(await gatherFindings(deps.signals, subject), {
-      allowOverrides: deps.config.allowOverrides,
-    })
-
-    const response = await answer(c, target, decision)
+    const click = await judgeClick(c, deps, claims, target, now, looksOneTimeCached)
+    const response = await answerClick(c, click)
     // Reloads of the "checking" page are the same click: it is recorded once, and once it settles.
-    const reload = isPending(decision) && c.req.query('checking') !== undefined
-    if (!reload) deps.defer(c, () => recordClick(c, deps, claims, decision, now))
+    const reload = isPending(click.judgement.decision) && c.req.query('checking') !== undefined
+    if (!reload) queueClick(c, deps, click, now)
     return response
   }
 }
 
-async function verifyClick(c: Context<AppEnv>, deps: AppDeps, now: number) {
-  const result = await verifyToken(
-    deps.config.ring,
-    c.req.param('token') ?? '',
-    Math.floor(now / 1000),
-  )
-  if (result.ok) return result.claims
+async function verifyClick(
+  c: Context<AppEnv>,
+  deps: AppDeps,
+  now: number,
+  verified: TtlCache<TokenClaims>,
+) {
+  const token = c.req.param('token') ?? ''
+  const seconds = Math.floor(now / 1000)
+  const known = verified.get(token)
+  if (known && (known.expiresAt === undefined || seconds < known.expiresAt)) return known
+
+  const result = await verifyToken(deps.config.ring, token, seconds)
+  if (result.ok) {
+    verified.set(token, result.claims)
+    return result.claims
+  }
 
   // Same outward answer for every failure; only the log knows why.
   deps.logger('warn', 'token.rejected', { reason: result.reason, keyId: result.keyId ?? null })
   return null
 }
 
-/**
- * The sandbox is still looking and its answer could change the outcome: nothing
- * blocks yet and no admin rule decided. A warning from another signal waits
- * too, so nobody continues through a warning to a page the scan would block.
- */
-function isPending(decision: Decision): boolean {
-  if (decision.verdict === 'block' || decision.decisive?.source === 'rules') return false
-  return decision.findings.some((finding) => finding.verdict === 'pending')
+async function judgeClick(
+  c: Context<AppEnv>,
+  deps: AppDeps,
+  claims: TokenClaims,
+  target: string,
+  now: number,
+  isOneTime: (layers: Judgement['layers']) => boolean,
+): Promise<ClickContext> {
+  const judgement = await deps.verdicts.judge({
+    target,
+    linkId: claims.linkId,
+    messageRef: claims.messageRef ?? null,
+    now,
+  })
+  logOverride(deps, claims, judgement)
+
+  const method = requestMethod(c)
+  const classification = deps.automation.classify(
+    {
+      method,
+      userAgent: c.req.header('User-Agent') ?? null,
+      accept: c.req.header('Accept') ?? null,
+      acceptLanguage: c.req.header('Accept-Language') ?? null,
+      ip: deps.clientIp(c),
+      ageSeconds: Math.floor(now / 1000) - claims.issuedAt,
+    },
+    { deliberate: method === 'POST' },
+  )
+
+  const innermost = judgement.layers[judgement.layers.length - 1]?.url ?? target
+  const destination = deps.config.redirectUnwrapped ? innermost : target
+  return {
+    claims,
+    target,
+    location: locationFor(destination),
+    judgement,
+    oneTime: isOneTime(judgement.layers),
+    classification,
+    method,
+    confirmUrl: confirmUrlFor(deps, c.req.param('token') ?? ''),
+  }
 }
 
-async function answer(c: Context<AppEnv>, target: string, decision: Decision): Promise<Response> {
-  // Every answer depends on rules that may change at any moment: nothing is cached.
-  c.header('Cache-Control', 'no-store')
+function confirmUrlFor(deps: AppDeps, token: string): string {
+  const base = deps.config.baseUrl.href.replace(/\/?$/, '/')
+  return new URL(`r/${encodeURIComponent(token)}/${CONFIRM_SEGMENT}`, base).href
+}
 
-  const location = locationFor(target)
-  if (isPending(decision)) {
-    const refreshHref = `${c.req.path}?checking=1`
-    return c.html(
-      <CheckingPage target={target} parts={destinationParts(target)} refreshHref={refreshHref} />,
-      200,
-    )
-  }
-  if (decision.verdict === 'allow' && location !== null) return c.redirect(location, 302)
+function requestMethod(c: Context<AppEnv>): ClickContext['method'] {
+  const method = c.req.method.toUpperCase()
+  return method === 'POST' || method === 'HEAD' ? method : 'GET'
+}
 
-  const parts = destinationParts(target)
-  const reasons = reasonsOf(decision)
-  if (decision.verdict === 'block') {
-    return c.html(<BlockPage target={target} parts={parts} reasons={reasons} />, 403)
-  }
-  return c.html(
-    <WarningPage target={target} parts={parts} reasons={reasons} continueHref={location} />,
-    200,
-  )
+/** Every time an admin allow rule overrides a worse finding, the log says so. */
+function logOverride(deps: AppDeps, claims: TokenClaims, judgement: Judgement): void {
+  const { overridden, decisive } = judgement.decision
+  if (overridden.length === 0) return
+
+  deps.logger('warn', 'verdict.override', {
+    linkId: claims.linkId,
+    ruleId: decisive?.rule?.id ?? null,
+    rule: decisive?.detail ?? null,
+    overridden: overridden.map((f) => ({ reason: f.reason, source: f.source, verdict: f.verdict })),
+  })
 }
 
 export async function notFound(c: Context<AppEnv>): Promise<Response> {
@@ -99,36 +183,63 @@ export async function notFound(c: Context<AppEnv>): Promise<Response> {
   return c.html(<NotFoundPage />, 404)
 }
 
-async function recordClick(
+/** Past the per-link limit: a 429 with a page that says when to try again (RFC 6585 §4). */
+async function rateLimited(
   c: Context<AppEnv>,
   deps: AppDeps,
-  claims: TokenClaims,
-  decision: Decision,
+  limiter: ClickLimiter,
   now: number,
-): Promise<void> {
-  const ip = deps.clientIp(c)
-  const click = {
+): Promise<Response> {
+  const retryAfter = limiter.retryAfter(now)
+  deps.logger('warn', 'click.rate_limited', {
+    limit: deps.config.clickRateLimit.limit,
+    retryAfterSeconds: retryAfter,
+  })
+  c.header('Retry-After', String(retryAfter))
+  c.header('Cache-Control', 'no-store')
+  return c.html(<RateLimitedPage retryAfterSeconds={retryAfter} />, 429)
+}
+
+function queueClick(c: Context<AppEnv>, deps: AppDeps, click: ClickContext, now: number): void {
+  const { claims, judgement, classification } = click
+  deps.clicks.enqueue({
     at: now,
     linkId: claims.linkId,
     messageRef: claims.messageRef ?? null,
     recipientRef: claims.recipientRef ?? null,
     keyId: claims.keyId,
-    verdict: isPending(decision) ? 'pending' : decision.verdict,
-    reason: decision.decisive?.reason ?? null,
+    verdict: isPending(judgement.decision) ? 'pending' : judgement.decision.verdict,
+    reason: judgement.decision.decisive?.reason ?? null,
     userAgent: c.req.header('User-Agent')?.slice(0, MAX_USER_AGENT) ?? null,
-    ipHash: ip ? await deps.hasher.ipHash(ip) : null,
-  }
-
-  await deps.store.recordClicks([click])
-  deps.logger('info', 'click', {
-    linkId: click.linkId,
-    messageRef: click.messageRef,
-    recipientRef: click.recipientRef,
-    keyId: click.keyId,
-    verdict: click.verdict,
-    reason: click.reason,
-    method: c.req.method,
+    ip: deps.clientIp(c),
+    automated: classification.automated,
+    evidence: classification.evidence.length > 0 ? classification.evidence.join(',') : null,
+    method: click.method,
   })
+  if (deps.clicks.pending >= deps.clickFlushThreshold) {
+    deps.defer(c, async () => {
+      await flushClicks(deps)
+    })
+  }
+}
+
+/** Writes the queued clicks and logs each one; runtimes also call it on a timer and at shutdown. */
+export async function flushClicks(deps: Pick<AppDeps, 'clicks' | 'logger'>): Promise<number> {
+  const written = await deps.clicks.flush()
+  for (const click of written) {
+    deps.logger('info', 'click', {
+      linkId: click.linkId,
+      messageRef: click.messageRef,
+      recipientRef: click.recipientRef,
+      keyId: click.keyId,
+      verdict: click.verdict,
+      reason: click.reason,
+      method: click.method,
+      automated: click.automated,
+      evidence: click.evidence,
+    })
+  }
+  return written.length
 }
 
 /**

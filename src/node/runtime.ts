@@ -2,6 +2,7 @@
 
 import { getConnInfo } from '@hono/node-server/conninfo'
 
+import { CLICK_BATCH_SIZE } from '../core/clicks/recorder.js'
 import type { Logger } from '../core/log.js'
 import { type Services, createServices } from '../core/services.js'
 import { SqlStore } from '../core/sql-store.js'
@@ -65,6 +66,7 @@ export function nodeHooks(logger: Logger): RuntimeHooks {
         })
       })
     },
+    clickFlushThreshold: CLICK_BATCH_SIZE,
     clientIp(c) {
       try {
         return getConnInfo(c).remote.address ?? null

@@ -8,13 +8,30 @@ import type { ScanReport } from '../core/sandbox/types.js'
 import { createApp } from '../http/app.js'
 import { startFeedScheduler } from './feed-scheduler.js'
 import { syncInWorker } from './feed-sync.js'
+import { flushClicks } from '../http/resolve.js'
 import { nodeHooks, openRuntime, startSandbox } from './runtime.js'
 import type { NodeSettings } from './settings.js'
 
 /** How often old clicks are pruned. Retention is in days; a few checks a day are plenty. */
 const PRUNE_INTERVAL_MS = 6 * 60 * 60 * 1000
 
-export const stdoutLogger: Logger = jsonLogger((line) => process.stdout.write(line + '\n'))
+/**
+ * Log lines are gathered for one turn of the event loop and written in one
+ * go: under load every click is a log line, and one write per line would
+ * cost more than the click itself.
+ */
+let pendingLines: string[] = []
+
+export function flushLogs(): void {
+  if (pendingLines.length === 0) return
+  const out = pendingLines.join('\n') + '\n'
+  pendingLines = []
+  process.stdout.write(out)
+}
+
+export const stdoutLogger: Logger = jsonLogger((line) => {
+  if (pendingLines.push(line) === 1) setImmediate(flushLogs)
+})
 
 export function startServer(settings: NodeSettings, logger: Logger = stdoutLogger) {
   const runtime = openRuntime(settings, {
@@ -30,7 +47,18 @@ export function startServer(settings: NodeSettings, logger: Logger = stdoutLogge
         reasons: outcome.kind === 'skipped' ? [outcome.reason] : reasonsOf(outcome.reports),
       }),
   })
-  const app = createApp({ ...runtime.services, ...nodeHooks(logger) })
+  const deps = { ...runtime.services, ...nodeHooks(logger) }
+  const app = createApp(deps)
+  const flush = () =>
+    flushClicks(deps).catch((err: unknown) => {
+      logger('error', 'clicks.flush_failed', {
+        error: err instanceof Error ? err.message : 'unknown',
+        queued: deps.clicks.pending,
+      })
+      return 0
+    })
+  const flushTimer = setInterval(flush, settings.clickFlushMs)
+  flushTimer.unref()
   startSandbox(runtime)
   if (runtime.sandbox) {
     logger('info', 'sandbox.started', {
@@ -107,13 +135,21 @@ export function startServer(settings: NodeSettings, logger: Logger = stdoutLogge
     process.exit(1)
   })
 
+  // A clean stop answers the requests in flight, stops the sandbox, then writes every queued click.
   const stop = () => {
     clearInterval(timer)
     feeds.stop()
+    clearInterval(flushTimer)
     server.close(() => {
-      void (runtime.sandbox?.close() ?? Promise.resolve()).finally(() => {
+      void (runtime.sandbox?.close() ?? Promise.resolve()).finally(async () => {
+        const written = await flush()
         runtime.db.close()
-        logger('info', 'server.stopped')
+        logger('info', 'server.stopped', {
+          clicksWritten: written,
+          clicksDropped: deps.clicks.dropped,
+        })
+        // Writes to pipes and files are synchronous on Linux, so nothing is lost to the exit.
+        flushLogs()
         process.exit(0)
       })
     })

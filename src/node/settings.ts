@@ -29,7 +29,15 @@ export interface NodeSettings {
   sandboxTestAllowance: TestAllowance | null
   /** ARC sealing and DKIM signing keys (Node only). */
   mailAuth: MailAuthSettings
+  /** Milliseconds between writes of queued clicks. */
+  clickFlushMs: number
 }
+
+/**
+ * How often queued clicks are written by default. Short enough that the log
+ * and the click table trail reality by a blink; a crash loses at most this much.
+ */
+export const DEFAULT_CLICK_FLUSH_MS = 250
 
 interface DevSecrets {
   CLICKGATE_KEYS: string
@@ -63,6 +71,7 @@ export function loadSettings(env: Env, cwd = process.cwd()): NodeSettings {
     devData: devSecrets ? { dir: dataDir, secretsFile: join(dataDir, 'dev-secrets.json') } : null,
     sandboxTestAllowance: testAllowance(env),
     mailAuth: mailAuthSettingsFromEnv(env),
+    clickFlushMs: clickFlushMs(env),
   }
 }
 
@@ -73,6 +82,19 @@ function testAllowance(env: Env): TestAllowance | null {
     throw new TypeError('CLICKGATE_SANDBOX_TEST_ALLOW is for tests and cannot be set in production')
   }
   return createTestAllowance(raw.split(','))
+}
+
+function clickFlushMs(env: Env): number {
+  const raw = env.CLICKGATE_CLICK_FLUSH_MS?.trim()
+  if (!raw) return DEFAULT_CLICK_FLUSH_MS
+
+  const value = Number(raw)
+  if (!Number.isSafeInteger(value) || value < 10) {
+    throw new TypeError(
+      `CLICKGATE_CLICK_FLUSH_MS must be a whole number of at least 10, got "${raw}"`,
+    )
+  }
+  return value
 }
 
 function portOf(env: Env): number {

@@ -107,6 +107,8 @@ export function workerHooks(logger: Logger): RuntimeHooks {
         }),
       )
     },
+    // An isolate may be evicted at any time: each click is written within its own request.
+    clickFlushThreshold: 1,
     clientIp(c) {
       // Set by Cloudflare's edge for every request; a client cannot forge it.
       return c.req.header('CF-Connecting-IP') ?? null

@@ -169,6 +169,8 @@ export function storeSuite(runtime: string, openDb: () => Promise<SqlDatabase>):
         reason: null,
         userAgent: 'test',
         ipHash: null,
+        automated: false,
+        evidence: null,
       })
 
       await s.recordClicks([click(T0, 'aaaaaaaaaaaa'), click(T0 + 1, 'bbbbbbbbbbbb')])
@@ -193,6 +195,8 @@ export function storeSuite(runtime: string, openDb: () => Promise<SqlDatabase>):
         reason: null,
         userAgent: null,
         ipHash: null,
+        automated: false,
+        evidence: null,
       })
       await s.recordClicks([T0 + 4, T0 + 1, T0 + 3, T0 + 2, T0 + 9].map(click))
 

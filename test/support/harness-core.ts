@@ -73,6 +73,7 @@ export function harnessOver(
     logger: (level, event, fields = {}) => logs.push({ level, event, fields }),
     defer: (_c, task) => pending.push(task()),
     clientIp: () => '198.51.100.7',
+    clickFlushThreshold: 1,
   }
   const settle = async () => {
     await Promise.all(pending.splice(0))

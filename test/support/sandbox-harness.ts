@@ -72,6 +72,7 @@ export async function createSandboxHarness(
     logger: (level, event, fields = {}) => logs.push({ level, event, fields }),
     defer: (_c, task) => pending.push(task()),
     clientIp: () => '198.51.100.7',
+    clickFlushThreshold: 1,
   }
   const app = createApp(deps)
 

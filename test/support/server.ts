@@ -17,7 +17,10 @@ export interface RunningServer {
   dir: string
   env: Record<string, string>
   logs: Record<string, unknown>[]
+  /** SIGTERM, wait for the exit, remove the data directory. */
   stop: () => Promise<void>
+  /** SIGTERM and wait for the exit, keeping the data directory to inspect; resolves the exit code. */
+  terminate: () => Promise<number | null>
 }
 
 export async function freePort(): Promise<number> {
@@ -57,11 +60,18 @@ export async function startServer(extraEnv: Record<string, string> = {}): Promis
     env,
     logs,
     stop: async () => {
-      child.kill('SIGTERM')
-      await new Promise((done) => child.once('exit', done))
+      await terminate(child)
       rmSync(dir, { recursive: true, force: true })
     },
+    terminate: () => terminate(child),
   }
+}
+
+async function terminate(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null) return child.exitCode
+  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)))
+  child.kill('SIGTERM')
+  return exited
 }
 
 function waitForStart(child: ChildProcess, logs: Record<string, unknown>[]): Promise<void> {

@@ -34,6 +34,10 @@ async function storeWithClicks(times: number[]) {
       reason: null,
       userAgent: null,
       ipHash: null,
+      automated: false,
+      evidence: null,
+      automated: false,
+      evidence: null,
     })),
   )
   return store

@@ -39,6 +39,8 @@ async function seedClicks(times: number[]): Promise<SqlStore> {
     reason: null,
     userAgent: null,
     ipHash: null,
+    automated: false,
+    evidence: null,
   })
   await store.recordClicks(times.map(click))
   return store

@@ -64,6 +64,8 @@ function click(linkId: number): ClickRecord {
     reason: null,
     userAgent: 'Mozilla/5.0',
     ipHash: '0123456789abcdef',
+    automated: false,
+    evidence: null,
   }
 }
 

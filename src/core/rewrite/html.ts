@@ -48,7 +48,7 @@ import {
 import { ForeignStack } from './html-foreign.js'
 import { GT, conditionalBody, findScriptEnd, findTagEnd } from './html-syntax.js'
 import type { Deadline } from './limits.js'
-import type { HtmlScan } from './types.js'
+import type { HtmlLink, HtmlScan } from './types.js'
 
 /**
  * Scans an HTML document for the `href` values of `a`, `area` and VML
@@ -268,7 +268,7 @@ class RegionScanner implements TokenizerCallbacks {
     this.attribute = null
     if (this.stopped() || tag === null) return
 
-    this.commitTag(tag)
+    this.commitTag(tag, this.base + end + 1)
     this.foreignStack.startTag(tag, selfClosing)
     if (tag.name === 'body' && this.kind === 'document' && this.sink.bodyTagEnd === null) {
       this.sink.bodyTagEnd = this.base + end + 1
@@ -281,7 +281,8 @@ class RegionScanner implements TokenizerCallbacks {
     }
   }
 
-  private commitTag(tag: OpenTag): void {
+  /** `contentStart` is the offset just past the start tag's `>`, where an anchor's text begins. */
+  private commitTag(tag: OpenTag, contentStart: number): void {
     if (tag.name === 'base') {
       this.commitBase(tag)
       return
@@ -291,7 +292,9 @@ class RegionScanner implements TokenizerCallbacks {
     if (source === null || tag.href === null) return
 
     const { start, end, quote } = tag.href
-    this.sink.links.push({ start, end, raw: this.src.slice(start, end), quote, source })
+    const link: HtmlLink = { start, end, raw: this.src.slice(start, end), quote, source }
+    if (source === 'a' || source === 'mso-a') link.contentStart = contentStart
+    this.sink.links.push(link)
   }
 
   /**

@@ -6,6 +6,7 @@
 
 import { decodeHTMLAttribute } from 'entities'
 
+import { anchorText } from './anchor-text.js'
 import { type ClassifyOptions, type SkipReason, classifyHref, classifyTextUrl } from './classify.js'
 import { scanHtml } from './html.js'
 import type { Deadline } from './limits.js'
@@ -18,6 +19,8 @@ export interface Edit {
   target: string
   /** `attribute` values are HTML-escaped when written; text is written as is. */
   kind: 'attribute' | 'text'
+  /** For HTML anchors: the text the reader sees for the link (what it shows, not the href). */
+  shownText?: string
 }
 
 export interface Skip {
@@ -80,7 +83,11 @@ export function planHtml(src: string, decodeChars: ValueDecoder, options: PlanOp
     const span = { start: link.start, end: link.end, kind: 'attribute' as const, text: value }
 
     if (decision.rewrite) {
-      plan.edits.push({ ...span, target: decision.target })
+      const edit: Edit = { ...span, target: decision.target }
+      if (link.contentStart !== undefined) {
+        edit.shownText = anchorText(src, link.contentStart, decodeChars)
+      }
+      plan.edits.push(edit)
       plan.hazards.push(span)
       if (FORM_SOURCES.has(link.source)) plan.formTargets.push(decision.target)
     } else {

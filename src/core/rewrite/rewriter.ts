@@ -15,6 +15,7 @@ import type { MessageFinding } from '../store.js'
 import type { ClassifyOptions } from './classify.js'
 import { type Written, stringDocument } from './document.js'
 import { DEFAULT_LIMITS, Deadline, type RewriteLimits } from './limits.js'
+import { linkTextsOf } from './link-texts.js'
 import { serializeMime } from './mime.js'
 import type { MimeFlag, TextLeaf } from './mime-types.js'
 import type { Skip } from './plan.js'
@@ -123,7 +124,13 @@ export function createRewriter(options: RewriterOptions): Rewriter {
   async function prepare(planned: PlannedMessage, context: LinkContext) {
     const findings = [...(context.findings ?? []), ...messageFindings(planned.works, options.now())]
     const messageId = context.messageId ?? planned.message?.messageId ?? null
-    const links = await options.linker.prepare(planned.targets, { ...context, messageId, findings })
+    const linkTexts = linkTextsOf(planned.works.map((work) => work.plan))
+    const links = await options.linker.prepare(planned.targets, {
+      ...context,
+      messageId,
+      findings,
+      linkTexts,
+    })
     return { findings, links }
   }
 

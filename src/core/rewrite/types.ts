@@ -22,6 +22,8 @@ export interface HtmlLink {
   quote: 'double' | 'single' | 'none'
   /** Element the attribute belongs to. `vml` and `mso-*` come from `<!--[if mso]>` blocks. */
   source: HtmlLinkSource
+  /** For `<a>`: the offset just past the start tag, where the link's text content begins. */
+  contentStart?: number
 }
 
 /** The result of scanning one HTML document. */

@@ -6,6 +6,7 @@
  */
 
 import type { MessageFinding } from '../store.js'
+import { cleanHref, schemeOf } from '../url.js'
 import { resolveCharset } from './charset.js'
 import { defangReplacements } from './defang.js'
 import { type LeafDocument, type Replacement, leafDocument } from './document.js'
@@ -250,6 +251,15 @@ export function replacementsFor(work: LeafWork, links: ReadonlyMap<string, strin
  * at click time (it never reaches us), and a form sends what the reader types
  * straight to its target: either marks every link of the message.
  */
+/** `data:, javascript:` for the warning page: which kinds were seen, not the links themselves. */
+function unsafeSchemes(skips: readonly { url: string }[]): string {
+  const schemes = skips.map((s) => schemeOf(cleanHref(s.url)) ?? 'script')
+  return [...new Set(schemes)]
+    .sort()
+    .map((scheme) => `${scheme}:`)
+    .join(', ')
+}
+
 export function messageFindings(works: readonly LeafWork[], now: number): MessageFinding[] {
   const plans = works.map((work) => work.plan)
   const unsafe = plans.flatMap((plan) => plan.skipped).filter((s) => s.reason === 'unsafe_scheme')
@@ -262,7 +272,7 @@ export function messageFindings(works: readonly LeafWork[], now: number): Messag
       reason: 'script_link_in_message',
       source: 'rewriter',
       checkedAt: now,
-      detail: `the message also contains ${unsafe.length} script or data link(s)`,
+      detail: `the message also contains ${unsafe.length} link(s) that run a script or carry hidden content (${unsafeSchemes(unsafe)})`,
     })
   }
   if (forms.length > 0) {

@@ -16,20 +16,22 @@ const SEVERITY: Record<Verdict, number> = { allow: 0, pending: 1, warn: 2, block
 
 export function decide(findings: Finding[], options: PolicyOptions): Decision {
   const adminBlock = findings.find((f) => f.source === 'rules' && f.verdict === 'block')
-  if (adminBlock) return { verdict: 'block', decisive: adminBlock, findings }
-
-  const adminAllow = findings.find((f) => f.source === 'rules' && f.verdict === 'allow')
-  if (adminAllow && options.allowOverrides) {
-    return { verdict: 'allow', decisive: adminAllow, findings }
-  }
+  if (adminBlock) return { verdict: 'block', decisive: adminBlock, findings, overridden: [] }
 
   const others = findings.filter((f) => f.source !== 'rules')
+  const adminAllow = findings.find((f) => f.source === 'rules' && f.verdict === 'allow')
+  if (adminAllow && options.allowOverrides) {
+    const overridden = others.filter((f) => f.verdict !== 'allow')
+    return { verdict: 'allow', decisive: adminAllow, findings, overridden }
+  }
+
   const worst = others.reduce<Finding | null>(
     (top, f) => (top === null || SEVERITY[f.verdict] > SEVERITY[top.verdict] ? f : top),
     null,
   )
   if (!worst || worst.verdict === 'allow') {
-    return { verdict: 'allow', decisive: adminAllow ?? worst, findings }
+    return { verdict: 'allow', decisive: adminAllow ?? worst, findings, overridden: [] }
   }
-  return { verdict: worst.verdict === 'block' ? 'block' : 'warn', decisive: worst, findings }
+  const verdict = worst.verdict === 'block' ? 'block' : 'warn'
+  return { verdict, decisive: worst, findings, overridden: [] }
 }

@@ -3,38 +3,130 @@
  * results implement the same `Signal` interface and join the list.
  */
 
-import type { Store } from '../store.js'
+import type { Brand } from '../brands.js'
+import { observeUrl } from '../heuristics/index.js'
+import { linkTextMismatch } from '../heuristics/link-text.js'
+import type { MessageContext, Rule, Store } from '../store.js'
 import { parseWebUrl, ruleQueryFor, schemeOf } from '../url.js'
+import type { TtlCache } from './cache.js'
 import type { ClickSubject, Finding, Signal } from './types.js'
 
-/** Admin allow and block rules, read fresh on every click so a change applies at once. */
-export function rulesSignal(store: Store): Signal {
+/**
+ * Admin allow and block rules, checked on every click so a change applies at
+ * once: matches may be cached, but only under the rules version read on
+ * this very click. A block rule matches any layer of the link (the wrapper or what
+ * it wraps); an allow rule only the final destination, so allowing a
+ * wrapper's host never waves through what is inside it.
+ */
+export function rulesSignal(store: Store, options: RulesSignalOptions = {}): Signal {
+  async function matching(url: string, version: number, now: number): Promise<Rule[]> {
+    const hit = options.cache?.get(url)
+    if (hit && hit.version === version) {
+      // Matches are cached with their expiry; one that has lapsed since drops out here.
+      return hit.rules.filter((rule) => rule.expiresAt === null || rule.expiresAt > now)
+    }
+
+    const rules = await store.matchRules(ruleQueryFor(url), now)
+    options.cache?.set(url, { version, rules })
+    return rules
+  }
+
   return {
     name: 'rules',
+    scope: 'click',
     async evaluate(subject: ClickSubject): Promise<Finding[]> {
-      const rules = await store.matchRules(ruleQueryFor(subject.target), subject.now)
+      const layers = subject.layers?.map((l) => l.url) ?? [subject.target]
+      const innermost = layers[layers.length - 1]
+      // One tiny read per click: any rule change anywhere makes every cached match stale.
+      const version = options.cache ? await store.rulesVersion() : 0
+      const perLayer = await Promise.all(layers.map((url) => matching(url, version, subject.now)))
 
-      return rules.map((rule) => ({
-        verdict: rule.action,
-        reason: rule.action === 'block' ? 'admin_block' : 'admin_allow',
-        source: 'rules',
-        checkedAt: subject.now,
-        detail: `${rule.type} rule ${rule.value}` + (rule.note ? ` (${rule.note})` : ''),
-        rule,
-      }))
+      return perLayer.flatMap((rules, index) =>
+        rules
+          .filter((rule) => rule.action === 'block' || layers[index] === innermost)
+          .map((rule) => ruleFinding(rule, subject.now, index === 0 ? undefined : layers[index])),
+      )
     },
   }
 }
 
-/** Findings recorded with the link's message when it was rewritten. */
-export function messageSignal(store: Store): Signal {
+export interface RulesSignalOptions {
+  /**
+   * Rule matches per URL, stamped with the rules version they were read at.
+   * Without it, rules are matched in the database on every click.
+   */
+  cache?: TtlCache<{ version: number; rules: Rule[] }>
+}
+
+function ruleFinding(rule: Rule, now: number, layer: string | undefined): Finding {
+  return {
+    verdict: rule.action,
+    reason: rule.action === 'block' ? 'admin_block' : 'admin_allow',
+    source: 'rules',
+    checkedAt: now,
+    detail: `${rule.type} rule ${rule.value}` + (rule.note ? ` (${rule.note})` : ''),
+    rule,
+    ...(layer ? { layer } : {}),
+  }
+}
+
+export interface MessageSignalOptions {
+  brands: readonly Brand[]
+  /** Message context by message id; messages change rarely, and never their link texts. */
+  cache?: TtlCache<MessageContext>
+}
+
+/**
+ * What the message told us when it was rewritten: findings about the whole
+ * message (every link is raised to at least their verdict), and the text
+ * each link showed, checked against where the link really goes.
+ */
+export function messageSignal(
+  store: Store,
+  options: MessageSignalOptions = { brands: [] },
+): Signal {
+  async function context(id: number): Promise<MessageContext> {
+    const key = String(id)
+    const hit = options.cache?.get(key)
+    if (hit) return hit
+
+    const loaded = await store.getMessageContext(id)
+    options.cache?.set(key, loaded)
+    return loaded
+  }
+
   return {
     name: 'message',
+    scope: 'click',
     async evaluate(subject: ClickSubject): Promise<Finding[]> {
       if (subject.messageRef === null) return []
 
-      const findings = await store.getMessageFindings(subject.messageRef)
-      return findings.map((finding) => ({ ...finding, source: `message:${finding.source}` }))
+      const { findings, linkTexts } = await context(subject.messageRef)
+      const messageFindings = findings.map((f) => ({ ...f, source: `message:${f.source}` }))
+
+      const texts = linkTexts[String(subject.linkId)] ?? []
+      const layers = subject.layers?.map((l) => l.url) ?? [subject.target]
+      const textFindings = linkTextMismatch(texts, layers, options.brands).map((o) => ({
+        ...o,
+        source: 'heuristics',
+        checkedAt: subject.now,
+      }))
+      return [...messageFindings, ...textFindings]
+    },
+  }
+}
+
+/** The URL heuristics (core/heuristics), on each layer of the link. */
+export function heuristicsSignal(brands: readonly Brand[]): Signal {
+  return {
+    name: 'heuristics',
+    scope: 'url',
+    async evaluate(subject: ClickSubject): Promise<Finding[]> {
+      return observeUrl(subject.target, { brands }).map((o) => ({
+        ...o,
+        source: 'heuristics',
+        checkedAt: subject.now,
+      }))
     },
   }
 }
@@ -43,6 +135,7 @@ export function messageSignal(store: Store): Signal {
 export function syntaxSignal(): Signal {
   return {
     name: 'syntax',
+    scope: 'url',
     async evaluate(subject: ClickSubject): Promise<Finding[]> {
       if (parseWebUrl(subject.target)) return []
 

@@ -1,0 +1,119 @@
+/**
+ * Records clicks off the hot path. A click is queued in memory when the
+ * answer goes out and written with others in one batch: one transaction per
+ * batch instead of one per click, which is what lets the redirector keep up
+ * with a whole organisation clicking one alert at once.
+ *
+ * The runtime decides when to flush: on a timer and on shutdown on Node, via
+ * `waitUntil` after each click on Workers. A clean shutdown flushes
+ * everything, so no click is lost; a crash loses at most the last interval.
+ */
+
+import type { Hasher } from '../hashing.js'
+import type { ClickRecord, Store } from '../store.js'
+import { type TtlCache, createTtlCache } from '../verdict/cache.js'
+
+/** A click as the resolver knows it; the IP is hashed at flush time, off the hot path. */
+export interface PendingClick extends Omit<ClickRecord, 'ipHash'> {
+  ip: string | null
+  method: string
+}
+
+/** Clicks per write: large enough to amortise the transaction, small enough to keep it short. */
+export const CLICK_BATCH_SIZE = 512
+
+/**
+ * Most clicks held while the database is unavailable. Past this, new clicks
+ * are counted as dropped and reported, rather than growing memory without
+ * bound during an outage.
+ */
+export const MAX_PENDING_CLICKS = 200_000
+
+export interface ClickRecorderOptions {
+  store: Store
+  hasher: Hasher
+}
+
+/** A click as stored, with the request method for the log. */
+export interface WrittenClick extends ClickRecord {
+  method: string
+}
+
+export interface ClickRecorder {
+  enqueue(click: PendingClick): void
+  /** Writes everything queued so far; resolves with what was stored, for the log. */
+  flush(): Promise<WrittenClick[]>
+  readonly pending: number
+  /** Clicks dropped because the queue was full. */
+  readonly dropped: number
+}
+
+export function createClickRecorder(options: ClickRecorderOptions): ClickRecorder {
+  let queue: PendingClick[] = []
+  let dropped = 0
+  let writing: Promise<WrittenClick[]> = Promise.resolve([])
+  // The same few addresses click again and again; their hashes are cached for a while.
+  const ipHashes: TtlCache<{ hash: string }> = createTtlCache({ max: 10_000, ttlMs: 600_000 })
+
+  async function hashIp(ip: string | null): Promise<string | null> {
+    if (ip === null) return null
+    const hit = ipHashes.get(ip)
+    if (hit) return hit.hash
+
+    const hash = await options.hasher.ipHash(ip)
+    ipHashes.set(ip, { hash })
+    return hash
+  }
+
+  async function write(batch: PendingClick[]): Promise<WrittenClick[]> {
+    const records: WrittenClick[] = []
+    for (const { ip, ...click } of batch) {
+      records.push({ ...click, ipHash: await hashIp(ip) })
+    }
+    // Extra fields (the method) are not columns; the store ignores them.
+    await options.store.recordClicks(records)
+    return records
+  }
+
+  async function drain(): Promise<WrittenClick[]> {
+    const written: WrittenClick[] = []
+    while (queue.length > 0) {
+      const batch = queue.slice(0, CLICK_BATCH_SIZE)
+      queue = queue.slice(batch.length)
+      try {
+        written.push(...(await write(batch)))
+      } catch (err) {
+        // Put the batch back in front: the next flush tries again, nothing is lost.
+        queue = batch.concat(queue)
+        throw err
+      }
+    }
+    return written
+  }
+
+  /** Batches are written one after another, in order, each in its own transaction. */
+  function flush(): Promise<WrittenClick[]> {
+    const next = writing.catch(() => []).then(drain)
+    writing = next
+    return next
+  }
+
+  function enqueue(click: PendingClick): void {
+    if (queue.length >= MAX_PENDING_CLICKS) {
+      dropped++
+      return
+    }
+    queue.push(click)
+  }
+
+  return {
+    enqueue,
+    flush,
+    get pending() {
+      return queue.length
+    },
+    get dropped() {
+      return dropped
+    },
+  }
+}

@@ -1,0 +1,224 @@
+/**
+ * Heuristics about where a link is hosted and how it is written, rather than
+ * whose name it borrows: public shorteners, shared hosting, absurd length,
+ * obfuscating encodings.
+ */
+
+import { parse } from 'tldts'
+
+import {
+  ABUSED_TLDS,
+  LOOKALIKE_COUNTRY_SUFFIXES,
+  SHARED_HOSTING,
+  USER_CONTENT,
+} from '../lists/hosting.js'
+import { URL_SHORTENERS } from '../lists/shorteners.js'
+import { authoredHost } from './ip-host.js'
+import type { Heuristic, Observation } from './types.js'
+
+/**
+ * Longer than any address a person could read. Legitimate tracking links
+ * reach one or two thousand characters; beyond this a URL is padding meant
+ * to push the real host off screen or past scanners that truncate.
+ */
+export const ABSURD_URL_LENGTH = 4096
+
+/**
+ * Percent-encoded letters and digits at or above this count. RFC 3986
+ * section 2.3: unreserved characters "should not be created" encoded by URI
+ * producers, so spelling `login` as `%6c%6f%67%69%6e` only hides words.
+ */
+export const ENCODED_UNRESERVED_LIMIT = 3
+
+const SHORTENERS = new Set(URL_SHORTENERS)
+const SHARED = new Set(SHARED_HOSTING)
+const ABUSED = new Set(ABUSED_TLDS)
+const COUNTRY_LOOKALIKES = new Set(LOOKALIKE_COUNTRY_SUFFIXES)
+
+function underAny(host: string, set: ReadonlySet<string>): string | null {
+  const labels = host.split('.')
+  for (let i = 0; i < labels.length - 1; i++) {
+    const candidate = labels.slice(i).join('.')
+    if (set.has(candidate)) return candidate
+  }
+  return null
+}
+
+export const urlShortener: Heuristic = ({ url }) => {
+  const service = underAny(url.hostname.toLowerCase(), SHORTENERS)
+  if (service === null) return []
+  return [
+    {
+      verdict: 'warn',
+      reason: 'url_shortener',
+      detail: `${service} is a public link shortener: the real destination is hidden behind it`,
+    },
+  ]
+}
+
+/**
+ * Hosts under a suffix in the private section of the Public Suffix List:
+ * cloud storage buckets, app platforms, free site builders and dynamic DNS,
+ * where anyone can publish under a famous parent domain. The parent's good
+ * name says nothing about who runs the page.
+ */
+export const sharedHosting: Heuristic = ({ url }) => {
+  const host = url.hostname.toLowerCase()
+  const place = sharedPlace(host, url.pathname)
+  if (place === null) return []
+
+  return [
+    {
+      verdict: 'warn',
+      reason: 'shared_hosting',
+      detail: `the page is on ${place}, where anyone can publish; its famous name does not vouch for what is there`,
+    },
+  ]
+}
+
+/** The platform a host or page is on, unless it is the platform's own site. */
+function sharedPlace(host: string, path: string): string | null {
+  const platform = underAny(host, SHARED)
+  if (platform !== null && host !== platform && host !== `www.${platform}`) return platform
+
+  const content = USER_CONTENT.find((entry) => {
+    const slash = entry.indexOf('/')
+    const entryHost = entry.slice(0, slash)
+    const onHost = host === entryHost || host.endsWith('.' + entryHost)
+    return onHost && path.startsWith(entry.slice(slash))
+  })
+  return content === undefined ? null : content.replace(/\/$/, '')
+}
+
+/** A registrable domain under a top-level domain where abuse dominates, or a fake country suffix. */
+export const abusedTld: Heuristic = ({ url }) => {
+  const lookalike = underAny(url.hostname.toLowerCase(), COUNTRY_LOOKALIKES)
+  if (lookalike !== null && url.hostname.toLowerCase() !== lookalike) {
+    return [
+      {
+        verdict: 'warn',
+        reason: 'lookalike_country_suffix',
+        detail: `.${lookalike} looks like a country's domain but is sold by a private company to anyone`,
+      },
+    ]
+  }
+
+  const parsed = parse(url.hostname)
+  const tld = parsed.publicSuffix?.split('.').pop()
+  if (!parsed.domain || tld === undefined || !ABUSED.has(tld)) return []
+
+  return [
+    {
+      verdict: 'warn',
+      reason: 'abused_tld',
+      detail: `${parsed.domain} is under .${tld}, a top-level domain where most registrations reported are abusive`,
+    },
+  ]
+}
+
+/**
+ * A host written with characters that browsers fold into other ones
+ * (UTS #46 mapping: fullwidth letters, mathematical digits such as `𝟜`):
+ * what the reader sees is not what the browser looks up, and filters that
+ * match on the written text miss it.
+ */
+export const disguisedHost: Heuristic = ({ raw, url }) => {
+  const written = authoredHost(raw)
+  if (written === null || /^[\x00-\x7f]*$/.test(written)) return []
+  if (url.hostname.split('.').some((label) => label.startsWith('xn--'))) return []
+
+  return [
+    {
+      verdict: 'block',
+      reason: 'host_disguised_characters',
+      detail: `the site name is written as "${written}", which browsers read as ${url.hostname}`,
+    },
+  ]
+}
+
+export const absurdShape: Heuristic = ({ raw }) => {
+  const observations: Observation[] = []
+
+  if (raw.length > ABSURD_URL_LENGTH) {
+    observations.push({
+      verdict: 'warn',
+      reason: 'url_absurd_length',
+      detail: `the link is ${raw.length} characters long, far beyond any readable address`,
+    })
+  }
+
+  const encoding = obfuscatingEncoding(raw)
+  if (encoding !== null) {
+    observations.push({ verdict: 'warn', reason: 'url_obfuscated_encoding', detail: encoding })
+  }
+  return observations
+}
+
+function obfuscatingEncoding(raw: string): string | null {
+  const host = authoredHost(raw) ?? ''
+  if (host.includes('%')) return 'the site name is percent-encoded, which only serves to hide it'
+  if (/\\/.test(raw.slice(0, raw.indexOf(host) + host.length + 1))) {
+    return 'the address uses backslashes, which browsers read as slashes'
+  }
+
+  const rest = raw.slice(raw.indexOf(host) + host.length)
+  const encoded = rest.match(/%(3[0-9]|4[1-9a-f]|5[0-9a]|6[1-9a-f]|7[0-9a])/gi) ?? []
+  if (encoded.length >= ENCODED_UNRESERVED_LIMIT) {
+    return `letters or digits in the address are disguised as ${encoded.length} percent-escapes`
+  }
+  return null
+}
+
+/**
+ * A host name that spells out an IP address (`103-52-115-55.cloud.example`,
+ * `ip-10-0-0-1.example`): the reverse-DNS name of a rented server, which
+ * names a machine, not a site anyone put their name to.
+ */
+export const addressInHost: Heuristic = ({ url }) => {
+  const host = url.hostname.toLowerCase()
+  const match = /(?:^|[.-])(\d{1,3})[.-](\d{1,3})[.-](\d{1,3})[.-](\d{1,3})(?=[.-])/.exec(host)
+  if (!match || /^[\d.]+$/.test(host)) return []
+  if (match.slice(1).some((part) => Number(part) > 255)) return []
+
+  return [
+    {
+      verdict: 'warn',
+      reason: 'ip_in_host_name',
+      detail: `${host} is a rented server's address spelt out (${match.slice(1).join('.')}), not a site name`,
+    },
+  ]
+}
+
+/**
+ * Shortest opaque token we treat as hiding the destination. Readable paths
+ * are words; a code this long at the root of a site is a key to a redirect.
+ */
+export const OPAQUE_TOKEN_LENGTH = 32
+
+/**
+ * A link that is nothing but a long random code at the root of a site
+ * (`https://unknown.example/4XELzv34023kzUx610…`): like a shortener, it
+ * tells the reader nothing about where it leads, and it is how bulk
+ * phishing kits address each recipient's redirect.
+ */
+export const opaqueLink: Heuristic = ({ url }) => {
+  if (url.search !== '' && url.search !== '?') return []
+
+  const path = url.pathname.replace(/\/$/, '')
+  const token = path.slice(1)
+  if (token.includes('/') || token.length < OPAQUE_TOKEN_LENGTH) return []
+  if (!/^[A-Za-z0-9_=+-]+$/.test(token)) return []
+
+  const digits = token.replace(/[^0-9]/g, '').length
+  const letters = token.replace(/[^A-Za-z]/g, '').length
+  const mixedCase = /[a-z]/.test(token) && /[A-Z]/.test(token)
+  if (digits < 4 || letters < 8 || !mixedCase) return []
+
+  return [
+    {
+      verdict: 'warn',
+      reason: 'opaque_link',
+      detail: `the address is only a ${token.length}-character code, which hides where it leads`,
+    },
+  ]
+}

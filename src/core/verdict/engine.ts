@@ -1,0 +1,153 @@
+/**
+ * Runs the signals for one click and decides. The link is unwrapped first;
+ * every `url` signal sees every layer, and those findings are cached per
+ * URL. `click` signals (admin rules, the message) run on every click, so a
+ * rule change or a message finding is never hidden by the cache.
+ */
+
+import { getDomain } from 'tldts'
+
+import { type Layer, unwrapLayers } from '../unwrap.js'
+import type { TtlCache } from './cache.js'
+import { type PolicyOptions, decide } from './policy.js'
+import type { ClickSubject, Decision, Finding, Signal } from './types.js'
+
+/** What the cache holds for one URL. */
+export interface UrlVerdict {
+  layers: Layer[]
+  findings: Finding[]
+}
+
+export interface VerdictEngineOptions {
+  signals: readonly Signal[]
+  cache: TtlCache<UrlVerdict>
+  policy: PolicyOptions
+  unwrapDepth?: number
+  /** False turns the URL cache off (CLICKGATE_VERDICT_TTL_SECONDS=0). Default true. */
+  caching?: boolean
+}
+
+export interface Judgement {
+  decision: Decision
+  layers: Layer[]
+  /** True when the URL findings came from the cache. */
+  cached: boolean
+}
+
+export interface VerdictEngine {
+  judge(subject: Omit<ClickSubject, 'layers'>): Promise<Judgement>
+}
+
+export function createVerdictEngine(options: VerdictEngineOptions): VerdictEngine {
+  const urlSignals = options.signals.filter((s) => s.scope === 'url')
+  const clickSignals = options.signals.filter((s) => s.scope !== 'url')
+
+  async function urlVerdict(subject: Omit<ClickSubject, 'layers'>) {
+    const caching = options.caching !== false
+    const hit = caching ? options.cache.get(subject.target) : undefined
+    if (hit) return { verdict: hit, cached: true }
+
+    const layers = unwrapLayers(subject.target, options.unwrapDepth)
+    const perLayer = await Promise.all(
+      layers.map((layer, index) => runOnLayer(urlSignals, subject, layer, index)),
+    )
+    const verdict = {
+      layers,
+      findings: [...redirectFindings(layers, subject.now), ...perLayer.flat()],
+    }
+
+    // A pending answer, or a provider that failed this time, is worth asking again next click.
+    if (caching && !verdict.findings.some(isTransient)) {
+      options.cache.set(subject.target, verdict)
+    }
+    return { verdict, cached: false }
+  }
+
+  async function judge(base: Omit<ClickSubject, 'layers'>): Promise<Judgement> {
+    const { verdict, cached } = await urlVerdict(base)
+    const subject: ClickSubject = { ...base, layers: verdict.layers }
+    const clickFindings = await Promise.all(clickSignals.map((s) => s.evaluate(subject)))
+
+    const decision = decide([...clickFindings.flat(), ...verdict.findings], options.policy)
+    return { decision, layers: verdict.layers, cached }
+  }
+
+  return { judge }
+}
+
+async function runOnLayer(
+  signals: readonly Signal[],
+  subject: Omit<ClickSubject, 'layers'>,
+  layer: Layer,
+  index: number,
+): Promise<Finding[]> {
+  const layerSubject = { ...subject, target: layer.url }
+  const results = await Promise.all(signals.map((signal) => signal.evaluate(layerSubject)))
+
+  const findings = results.flat()
+  return index === 0 ? findings : findings.map((f) => ({ ...f, layer: layer.url }))
+}
+
+/**
+ * Answers that say a check could not be completed this time (budget.ts's
+ * failure reasons, the sandbox's pending): never cached, so a provider's
+ * blip does not keep warning for the whole time-to-live.
+ */
+const TRANSIENT_REASONS = new Set([
+  'provider_timeout',
+  'provider_error',
+  'provider_unavailable',
+  'feed_stale',
+  'feed_not_loaded',
+])
+
+function isTransient(finding: Finding): boolean {
+  return finding.verdict === 'pending' || TRANSIENT_REASONS.has(finding.reason)
+}
+
+/**
+ * A public redirector in the chain is a finding of its own: a sender has no
+ * reason to route a link through someone else's click tracker except to
+ * borrow its famous host. Security wrappers (Safe Links, Proofpoint) and
+ * Google's and Outlook's own redirect pages are not: they are how mail
+ * arrives at many organisations.
+ */
+function redirectFindings(layers: readonly Layer[], now: number): Finding[] {
+  return layers.flatMap((layer, index) => {
+    const outer = layers[index - 1]
+    if (!outer || !isRedirectToElsewhere(layer, outer)) return []
+    return [
+      {
+        verdict: 'warn',
+        reason: 'open_redirect',
+        source: 'unwrap',
+        checkedAt: now,
+        detail: `the link passes through a public redirector (${hostOf(outer.url)}) to reach ${hostOf(layer.url)}`,
+        layer: layer.url,
+      },
+    ]
+  })
+}
+
+/**
+ * A known open redirector, or any site's redirect parameter (`?returnurl=`)
+ * that sends the visitor to another registrable domain: the link borrows
+ * one site's name to deliver the visitor to another.
+ */
+function isRedirectToElsewhere(layer: Layer, outer: Layer): boolean {
+  if (layer.via === 'open_redirect') return true
+  if (layer.via !== 'redirect_param') return false
+
+  const from = getDomain(hostOf(outer.url))
+  const to = getDomain(hostOf(layer.url))
+  return from !== null && to !== null && from !== to
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).hostname
+  } catch {
+    // Layers are parsed before they are added; this is only for the wording.
+    return url
+  }
+}

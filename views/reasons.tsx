@@ -1,0 +1,70 @@
+/**
+ * The list of findings on a warning or block page: each with its plain
+ * sentence, the evidence, where it came from and when it was checked, so a
+ * security team can see exactly why the link was stopped.
+ */
+
+export interface Reason {
+  /** Stable code, shown small for support staff. */
+  code: string
+  /** Plain sentence for the reader. */
+  text: string
+  /** The specific evidence, when there is more to say than the sentence. */
+  detail: string | null
+  /** The signal that found it, e.g. `heuristics`, `rules`, `message:rewriter`. */
+  source: string
+  /** ISO 8601 time of the check. */
+  checkedAt: string
+  /** The URL inside the link this is about, when not the link itself. */
+  layer: string | null
+  /** What was seen, one line each (sandbox scans): shown under the reason. */
+  evidence?: string[]
+}
+
+export function Reasons({ reasons }: { reasons: Reason[] }) {
+  return (
+    <ul class="reasons">
+      {reasons.map((reason) => (
+        <li>
+          {reason.text} <small>({reason.code})</small>
+          {reason.detail ? <span class="detail"> {reason.detail}.</span> : null}
+          {reason.layer ? (
+            <span class="detail">
+              {' '}
+              About the address inside the link: <code>{reason.layer}</code>
+            </span>
+          ) : null}
+          {reason.evidence && reason.evidence.length > 0 ? (
+            <ul class="evidence">
+              {reason.evidence.map((line) => (
+                <li>{line}</li>
+              ))}
+            </ul>
+          ) : null}
+          <br />
+          <small class="provenance">
+            {reason.source} · checked <time datetime={reason.checkedAt}>{reason.checkedAt}</time>
+          </small>
+        </li>
+      ))}
+    </ul>
+  )
+}
+
+/** The wrapped addresses the link passes through, outermost first. */
+export function RedirectChain({ chain }: { chain: string[] }) {
+  if (chain.length < 2) return null
+  return (
+    <div>
+      <h2>Where the link really leads</h2>
+      <p>This link is wrapped by other services. Each address leads to the next:</p>
+      <ol class="chain">
+        {chain.map((url) => (
+          <li>
+            <code>{url}</code>
+          </li>
+        ))}
+      </ol>
+    </div>
+  )
+}
