@@ -154,7 +154,7 @@ describe('providers that are not configured', () => {
     const health = (await response.json()) as { feeds: unknown[] }
 
     expect(h.deps.providers.signals).toEqual([])
-    expect(h.deps.signals.map((s) => s.name)).toEqual(['rules', 'message', 'syntax'])
+    expect(h.deps.signals.map((s) => s.name)).toEqual(['rules', 'message', 'syntax', 'heuristics'])
     expect(result.status).toBe(302)
     expect(health.feeds).toEqual([])
   })
