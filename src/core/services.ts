@@ -74,6 +74,8 @@ export interface ServiceOptions {
   scanJobs?: { scanners: readonly Scanner[]; scanTimeoutMs: number }
   /** Node's mailauth-based verifier, sealer and signer; absent on Workers. */
   mailAuth?: MailAuthenticator | null
+  /** Where click batches are written, when not the store itself (Node: a writer thread). */
+  clickSink?: Pick<Store, 'recordClicks'>
 }
 
 /** Link targets kept in memory: the hot links of a campaign, not the whole table. */
@@ -145,7 +147,7 @@ export function createServices(
       extraRanges: config.scannerRanges,
       fastClickSeconds: config.fastClickSeconds,
     }),
-    clicks: createClickRecorder({ store, hasher }),
+    clicks: createClickRecorder({ store: options.clickSink ?? store, hasher }),
     providers,
     now,
     capabilities,

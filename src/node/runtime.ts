@@ -7,6 +7,7 @@ import type { Logger } from '../core/log.js'
 import { type Services, createServices } from '../core/services.js'
 import { SqlStore } from '../core/sql-store.js'
 import type { RuntimeHooks } from '../http/env.js'
+import { type ClickWriter, startClickWriter } from './click-writer.js'
 import { zoneResolver } from './dns-zone.js'
 import { createNodeMailAuth } from './mail-auth.js'
 import { migrationsDir } from './paths.js'
@@ -17,6 +18,8 @@ import { type SqliteDatabase, migrate, openSqlite } from './sqlite.js'
 export interface NodeRuntime {
   services: Services
   db: SqliteDatabase
+  /** The thread that writes clicks; null for an in-memory database, which one thread owns. */
+  clickWriter: ClickWriter | null
   /** Set when CLICKGATE_SANDBOX=on; not started until `startSandbox`. */
   sandbox: NodeSandbox | null
 }
@@ -24,6 +27,8 @@ export interface NodeRuntime {
 export function openRuntime(
   settings: NodeSettings,
   sandboxOptions: NodeSandboxOptions = {},
+  /** The server writes clicks on a thread of its own; CLI commands have no clicks to write. */
+  { clickThread = false }: { clickThread?: boolean } = {},
 ): NodeRuntime {
   const db = openSqlite(settings.dbPath)
   migrate(db, migrationsDir())
@@ -44,7 +49,10 @@ export function openRuntime(
     resolver: testZone ? zoneResolver(testZone) : undefined,
     timeoutMs,
   })
-  return { services: createServices(settings.config, store, { ...extras, mailAuth }), db, sandbox }
+  const clickWriter =
+    clickThread && settings.dbPath !== ':memory:' ? startClickWriter(settings.dbPath) : null
+  const options = { ...extras, mailAuth, ...(clickWriter ? { clickSink: clickWriter } : {}) }
+  return { services: createServices(settings.config, store, options), db, sandbox, clickWriter }
 }
 
 /** Starts working scan jobs, with the gate the services built from their signals. */

@@ -34,19 +34,23 @@ export const stdoutLogger: Logger = jsonLogger((line) => {
 })
 
 export function startServer(settings: NodeSettings, logger: Logger = stdoutLogger) {
-  const runtime = openRuntime(settings, {
-    onError: (err, url) =>
-      logger('error', 'scan.error', {
-        host: url ? hostOf(url) : null,
-        error: err instanceof Error ? err.message : 'unknown',
-      }),
-    onOutcome: (url, outcome) =>
-      logger('info', 'scan.finished', {
-        host: hostOf(url),
-        outcome: outcome.kind,
-        reasons: outcome.kind === 'skipped' ? [outcome.reason] : reasonsOf(outcome.reports),
-      }),
-  })
+  const runtime = openRuntime(
+    settings,
+    {
+      onError: (err, url) =>
+        logger('error', 'scan.error', {
+          host: url ? hostOf(url) : null,
+          error: err instanceof Error ? err.message : 'unknown',
+        }),
+      onOutcome: (url, outcome) =>
+        logger('info', 'scan.finished', {
+          host: hostOf(url),
+          outcome: outcome.kind,
+          reasons: outcome.kind === 'skipped' ? [outcome.reason] : reasonsOf(outcome.reports),
+        }),
+    },
+    { clickThread: true },
+  )
   const deps = { ...runtime.services, ...nodeHooks(logger) }
   const app = createApp(deps)
   const flush = () =>
@@ -143,6 +147,7 @@ export function startServer(settings: NodeSettings, logger: Logger = stdoutLogge
     server.close(() => {
       void (runtime.sandbox?.close() ?? Promise.resolve()).finally(async () => {
         const written = await flush()
+        await runtime.clickWriter?.close()
         runtime.db.close()
         logger('info', 'server.stopped', {
           clicksWritten: written,

@@ -69,7 +69,8 @@ export async function startServer(extraEnv: Record<string, string> = {}): Promis
 
 async function terminate(child: ChildProcess): Promise<number | null> {
   if (child.exitCode !== null) return child.exitCode
-  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)))
+  // 'close' comes after the output streams are drained, so the last log lines are in.
+  const exited = new Promise<number | null>((done) => child.once('close', (code) => done(code)))
   child.kill('SIGTERM')
   return exited
 }

@@ -30,7 +30,8 @@ export const CLICK_BATCH_SIZE = 512
 export const MAX_PENDING_CLICKS = 200_000
 
 export interface ClickRecorderOptions {
-  store: Store
+  /** Where batches go: the store, or on Node a writer thread with its own connection. */
+  store: Pick<Store, 'recordClicks'>
   hasher: Hasher
 }
 
@@ -75,11 +76,14 @@ export function createClickRecorder(options: ClickRecorderOptions): ClickRecorde
     return records
   }
 
+  /** Writes what was queued when the flush began; clicks arriving meanwhile wait for the next. */
   async function drain(): Promise<WrittenClick[]> {
     const written: WrittenClick[] = []
-    while (queue.length > 0) {
-      const batch = queue.slice(0, CLICK_BATCH_SIZE)
+    let left = queue.length
+    while (left > 0 && queue.length > 0) {
+      const batch = queue.slice(0, Math.min(CLICK_BATCH_SIZE, left))
       queue = queue.slice(batch.length)
+      left -= batch.length
       try {
         written.push(...(await write(batch)))
       } catch (err) {
