@@ -76,6 +76,12 @@ export interface ServiceOptions {
   mailAuth?: MailAuthenticator | null
   /** Where click batches are written, when not the store itself (Node: a writer thread). */
   clickSink?: Pick<Store, 'recordClicks'>
+  /**
+   * Keep link targets in memory (link rows are never changed or deleted).
+   * On for the Node server; off on Workers, where a read is per request
+   * anyway and an isolate may outlive a database it was built over.
+   */
+  cacheLinkTargets?: boolean
 }
 
 /** Link targets kept in memory: the hot links of a campaign, not the whole table. */
@@ -142,7 +148,9 @@ export function createServices(
     mail,
     signals,
     verdicts: verdictEngine(config, signals, now),
-    linkTarget: cachedLinkTarget(store),
+    linkTarget: options.cacheLinkTargets
+      ? cachedLinkTarget(store)
+      : (id: number) => store.getLinkUrl(id),
     automation: createAutomationDetector({
       extraRanges: config.scannerRanges,
       fastClickSeconds: config.fastClickSeconds,

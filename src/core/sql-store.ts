@@ -82,7 +82,16 @@ export class SqlStore implements Store {
   private ruleChanges = 0
   private versionRead: { changes: number; version: Promise<number> } | null = null
 
-  constructor(private readonly db: SqlDatabase) {
+  /**
+   * `shareRulesVersionReads`: let the clicks of one event-loop turn share one
+   * read of the rules version (see rulesVersion). Only where a promise may
+   * outlive the request that made it: on Node, not on Workers, whose I/O
+   * belongs to one request.
+   */
+  constructor(
+    private readonly db: SqlDatabase,
+    private readonly options: { shareRulesVersionReads?: boolean } = {},
+  ) {
     this.scans = new SqlScanStore(db)
     this.feeds = new SqlFeedStore(db)
     this.threatLists = new SqlThreatListStore(db)
@@ -221,6 +230,8 @@ export class SqlStore implements Store {
    * store's own changes drop the shared read at once.
    */
   rulesVersion(): Promise<number> {
+    if (!this.options.shareRulesVersionReads) return this.readRulesVersion()
+
     const shared = this.versionRead
     if (shared && shared.changes === this.ruleChanges) return shared.version
 

@@ -108,7 +108,7 @@ function confirmPage(c: Context<AppEnv>, click: ClickContext, location: string) 
   )
 }
 
-/** Our confirmation address for this link: absolute, so a path prefix in front of us still works. */
+/** Our confirmation address for this link (see confirmUrlFor). */
 function confirmAction(click: ClickContext): string {
   return click.confirmUrl
 }

@@ -39,7 +39,7 @@ export interface ClickContext {
   oneTime: boolean
   classification: Classification
   method: 'GET' | 'HEAD' | 'POST'
-  /** Where our confirmation forms for this link post. */
+  /** Where our confirmation forms for this link post (relative to the page). */
   confirmUrl: string
 }
 
@@ -151,13 +151,17 @@ async function judgeClick(
     oneTime: isOneTime(judgement.layers),
     classification,
     method,
-    confirmUrl: confirmUrlFor(deps, c.req.param('token') ?? ''),
+    confirmUrl: confirmUrlFor(c.req.param('token') ?? ''),
   }
 }
 
-function confirmUrlFor(deps: AppDeps, token: string): string {
-  const base = deps.config.baseUrl.href.replace(/\/?$/, '/')
-  return new URL(`r/${encodeURIComponent(token)}/${CONFIRM_SEGMENT}`, base).href
+/**
+ * Relative to the page's own address (`…/r/TOKEN`), so it resolves to
+ * `…/r/TOKEN/go` on whatever host and path the reader reached us by, and
+ * stays same-origin for the page's `form-action 'self'`.
+ */
+function confirmUrlFor(token: string): string {
+  return `${encodeURIComponent(token)}/${CONFIRM_SEGMENT}`
 }
 
 function requestMethod(c: Context<AppEnv>): ClickContext['method'] {

@@ -32,7 +32,7 @@ export function openRuntime(
 ): NodeRuntime {
   const db = openSqlite(settings.dbPath)
   migrate(db, migrationsDir())
-  const store = new SqlStore(db)
+  const store = new SqlStore(db, { shareRulesVersionReads: true })
 
   const sandbox = settings.config.sandbox.enabled
     ? createNodeSandbox(settings.config.sandbox, store.scans, {
@@ -51,7 +51,12 @@ export function openRuntime(
   })
   const clickWriter =
     clickThread && settings.dbPath !== ':memory:' ? startClickWriter(settings.dbPath) : null
-  const options = { ...extras, mailAuth, ...(clickWriter ? { clickSink: clickWriter } : {}) }
+  const options = {
+    ...extras,
+    mailAuth,
+    cacheLinkTargets: true,
+    ...(clickWriter ? { clickSink: clickWriter } : {}),
+  }
   return { services: createServices(settings.config, store, options), db, sandbox, clickWriter }
 }
 

@@ -95,10 +95,10 @@ describe('one-time targets', () => {
 
     const page = await humanClick(h, path)
     const html = await page.text()
-    const confirmed = await humanClick(h, path, { method: 'POST' })
+    const confirmed = await humanClick(h, `${path}/go`, { method: 'POST' })
 
     expect(page.status).toBe(200)
-    expect(html).toContain('<form method="post"')
+    expect(html).toMatch(/<form method="post" action="[A-Za-z0-9_-]+\/go"/)
     expect(html).not.toContain(`href="${reset}"`)
     expect(page.headers.get('Content-Security-Policy')).toContain(
       "form-action 'self' https://id.example",
@@ -112,7 +112,7 @@ describe('one-time targets', () => {
     const path = await linkFor(h, reset)
 
     h.clock.now += 60_000
-    const response = await h.app.request(path, {
+    const response = await h.app.request(`${path}/go`, {
       method: 'POST',
       headers: { 'User-Agent': 'python-requests/2.31' },
     })
@@ -128,7 +128,7 @@ describe('one-time targets', () => {
     const html = await (await humanClick(h, path)).text()
 
     expect(html).toContain('ip_host')
-    expect(html).toContain('<form method="post" class="continue">')
+    expect(html).toMatch(/<form method="post" action="[A-Za-z0-9_-]+\/go" class="continue">/)
     expect(html).not.toContain('href="https://203.0.113.9')
   })
 
@@ -136,7 +136,7 @@ describe('one-time targets', () => {
     const h = createHarness()
     const path = await linkFor(h, 'https://0x7f.1/reset?x=1')
 
-    expect((await humanClick(h, path, { method: 'POST' })).status).toBe(403)
+    expect((await humanClick(h, `${path}/go`, { method: 'POST' })).status).toBe(403)
   })
 
   it('treats targets with configured words as one-time', async () => {
