@@ -55,14 +55,17 @@ describe('the rewrite rate limit on Workers', () => {
   it('counts per token through the Rate Limiting binding', async () => {
     await freshDatabase()
 
-    const first = await rewrite(REWRITE_TOKEN, testEnv)
-    const second = await rewrite(REWRITE_TOKEN, testEnv)
-    const limited = await rewrite(REWRITE_TOKEN, testEnv)
+    // The binding counts in fixed one-minute windows on the wall clock: a window may
+    // roll over between two requests, so allow up to two more requests before the 429.
+    const responses = []
+    for (let i = 0; i < 5; i++) responses.push(await rewrite(REWRITE_TOKEN, testEnv))
     const admin = await rewrite(ADMIN_TOKEN, testEnv)
 
-    expect([first.status, second.status]).toEqual([200, 200])
-    expect(limited.status).toBe(429)
-    expect(await limited.json()).toMatchObject({ error: { code: 'rate_limited' } })
+    const statuses = responses.map((r) => r.status)
+    expect(statuses.slice(0, 2)).toEqual([200, 200])
+    const limited = responses.find((r) => r.status === 429)
+    expect(limited, statuses.join(',')).toBeDefined()
+    expect(await limited?.json()).toMatchObject({ error: { code: 'rate_limited' } })
     expect(admin.status).toBe(200)
   })
 })
