@@ -10,25 +10,7 @@ import { binaryToBytes, bytesToBinary } from '../../src/core/bytes.js'
 import { decodeQuotedPrintable } from '../../src/core/rewrite/qp.js'
 import { createHarness, testConfig } from '../support/harness.js'
 import { signedLinks, targetsIn } from '../support/links.js'
-
-function message(contentType: string, cte: string, body: string, eol = '\r\n'): Uint8Array {
-  const head = [
-    'From: alerts@example.com',
-    'To: someone@example.com',
-    'Subject: test',
-    'Message-ID: <case@example.com>',
-    'MIME-Version: 1.0',
-    `Content-Type: ${contentType}`,
-    `Content-Transfer-Encoding: ${cte}`,
-  ].join(eol)
-  return binaryToBytes(head + eol + eol + body.replace(/\r?\n/g, eol))
-}
-
-function bodyOf(output: Uint8Array): string {
-  const text = bytesToBinary(output)
-  const blank = /\r?\n\r?\n/.exec(text)
-  return blank ? text.slice(blank.index + blank[0].length) : ''
-}
+import { bodyOf, message } from '../support/mail.js'
 
 describe('case 1: quoted-printable soft break inside an href', () => {
   for (const [name, eol] of [

@@ -51,17 +51,7 @@ export class HashSet53 {
   }
 
   has(value: number): boolean {
-    const sorted = this.sorted
-    let low = 0
-    let high = sorted.length - 1
-    while (low <= high) {
-      const mid = (low + high) >>> 1
-      const at = sorted[mid] ?? 0
-      if (at === value) return true
-      if (at < value) low = mid + 1
-      else high = mid - 1
-    }
-    return false
+    return this.indexOf(value) >= 0
   }
 
   /** Position of `value`, or -1. Lets a sync mark which old entries it saw again. */
