@@ -367,6 +367,30 @@ describe('scanHtml: places where a plain tokenizer would desync from a browser',
     expect(raws(src)).toEqual(['https://yes.example/'])
   })
 
+  it('ends comments where browsers do: <!-->, <!--->, --!> (13.2.5.43-13.2.5.52)', () => {
+    const src = [
+      '<!--><a href="https://one.example/">',
+      '<!---><a href="https://two.example/">',
+      '<!-- x --!><a href="https://three.example/">',
+      '<!-- <a href="https://hidden.example/"> -- ! ---><a href="https://four.example/">',
+    ].join('')
+    expect(raws(src)).toEqual([
+      'https://one.example/',
+      'https://two.example/',
+      'https://three.example/',
+      'https://four.example/',
+    ])
+  })
+
+  it('reads the quoted values of tags it has no use for, so their > and < hide nothing', () => {
+    const src = `<td style="a>b" title='<a href="https://no.example/">'><a href="https://yes.example/">`
+    expect(raws(src)).toEqual(['https://yes.example/'])
+  })
+
+  it('keeps quotes and = inside an unquoted value (13.2.5.38)', () => {
+    expect(raws(`<a href=https://x.example/?a="b'=c>x</a>`)).toEqual([`https://x.example/?a="b'=c`])
+  })
+
   it('treats HTML inside an SVG integration point as HTML', () => {
     const src =
       '<svg><foreignObject><style><a href="https://no.example/"></style></foreignObject></svg>'

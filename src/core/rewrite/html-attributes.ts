@@ -3,20 +3,13 @@
  * element's link, how a value was quoted, and which kind of link it is.
  */
 
-import { QuoteType } from 'htmlparser2'
-
 import { FONT_BREAKOUT_ATTRIBUTES } from './html-foreign.js'
+import { asciiLowerCase, equalsAsciiLowerCase } from './html-syntax.js'
 import type { Deadline } from './limits.js'
 import type { HtmlLink, HtmlLinkSource } from './types.js'
 
 /** The document itself, or the body of an `<!--[if …]> … <![endif]-->` comment. */
 export type RegionKind = 'document' | 'conditional'
-
-/** The document, and the same-length copy the tokenizer reads (see maskCdata in html.ts). */
-export interface SourceText {
-  src: string
-  markup: string
-}
 
 /** Where a scan puts its results; shared by the document and its conditional comments. */
 export interface ScanSink {
@@ -28,13 +21,6 @@ export interface ScanSink {
   tags: number
 }
 
-/** An attribute whose name we care about, while its value is being read. */
-export interface PendingAttribute {
-  name: string
-  start: number
-  end: number
-}
-
 /** An attribute value as written in the source. */
 export interface AttributeValue {
   start: number
@@ -44,11 +30,16 @@ export interface AttributeValue {
 
 /** A start tag between its name and its closing `>`. */
 export interface OpenTag {
+  /** The lower-cased name, or '' for a name the scan has no use for. */
   name: string
-  /** True when the tokenizer was told this tag sits in SVG/MathML content. */
+  /** True when this tag sits in SVG/MathML content (no raw-text switch). */
   foreign: boolean
   /** The attribute that holds this element's link (`href`, `action`…), or null. */
   linkAttribute: string | null
+  /** The element whose end tag ends the raw text or RCDATA this tag opens, or null. */
+  rawText: string | null
+  /** True when the tag ended in `/>`. */
+  selfClosing: boolean
   /** True once the link attribute was seen: later duplicates are dropped (§13.2.5.33). */
   hrefSeen: boolean
   href: AttributeValue | null
@@ -69,38 +60,100 @@ export const LINK_ATTRIBUTES = new Map([
   ['input', 'formaction'],
 ])
 
-/** Notes the attributes of a start tag that the scan needs. */
+/**
+ * Elements whose content the tokenizer reads as text up to their own end tag
+ * (§13.2.6.4.4, "in head", and §13.2.6.4.7, "in body"): RAWTEXT, RCDATA,
+ * script data and PLAINTEXT. `<noscript>` is missing on purpose: with
+ * scripting disabled, as in every mail client, its content is markup.
+ */
+export const RAW_TEXT_ELEMENTS = new Set([
+  'iframe',
+  'noembed',
+  'noframes',
+  'plaintext',
+  'script',
+  'style',
+  'textarea',
+  'title',
+  'xmp',
+])
+
+/** Every name the scan acts on while no SVG or MathML element is open, by length. */
+const KNOWN_BY_LENGTH: string[][] = []
+for (const name of [...LINK_ATTRIBUTES.keys(), ...RAW_TEXT_ELEMENTS, 'body', 'math', 'svg']) {
+  ;(KNOWN_BY_LENGTH[name.length] ??= []).push(name)
+}
+
+/**
+ * The lower-cased name of the tag `src[start, end)` if the scan acts on it
+ * (link elements, raw text elements, `body`, `svg`, `math`, VML's `v:*`),
+ * else ''. Compared in place, so the common `<td>` or `<span>` costs no string.
+ */
+export function knownTagName(src: string, start: number, end: number): string {
+  const length = end - start
+  if (length > 2 && src.charCodeAt(start + 1) === COLON && (src.charCodeAt(start) | 0x20) === V) {
+    return asciiLowerCase(src.slice(start, end))
+  }
+
+  const names = KNOWN_BY_LENGTH[length]
+  if (names === undefined) return ''
+
+  const first = src.charCodeAt(start) | 0x20
+  for (const name of names) {
+    if (name.charCodeAt(0) === first && equalsAsciiLowerCase(src, start, name)) return name
+  }
+  return ''
+}
+
+const COLON = 0x3a
+const V = 0x76
+
+export function openTag(name: string, foreign: boolean): OpenTag {
+  return {
+    name,
+    foreign,
+    linkAttribute: LINK_ATTRIBUTES.get(name) ?? (name.startsWith('v:') ? 'href' : null),
+    rawText: RAW_TEXT_ELEMENTS.has(name) ? name : null,
+    selfClosing: false,
+    hrefSeen: false,
+    href: null,
+    encoding: null,
+    hasFontAttribute: false,
+  }
+}
+
+/**
+ * Notes an attribute of a start tag if the scan needs it. The name is
+ * `src[nameStart, nameEnd)`, compared in ASCII lower case (§13.2.5.33);
+ * `value` is null for an attribute written without one.
+ */
 export function recordAttribute(
   tag: OpenTag,
-  attribute: PendingAttribute,
-  quote: QuoteType,
   src: string,
+  nameStart: number,
+  nameEnd: number,
+  value: AttributeValue | null,
 ): void {
-  const value = attributeValue(attribute, quote)
+  const length = nameEnd - nameStart
+  const link = tag.linkAttribute
 
-  if (attribute.name === tag.linkAttribute) {
+  if (link !== null && length === link.length && equalsAsciiLowerCase(src, nameStart, link)) {
     // Duplicate attributes are dropped by the tokenizer (§13.2.5.33): the first wins,
     // even when it has no value.
     if (tag.hrefSeen) return
     tag.hrefSeen = true
     tag.href = value
-  } else if (attribute.name === 'encoding' && tag.encoding === null) {
+    return
+  }
+
+  // The rest only steers the foreign-content stack.
+  if (!tag.foreign || length > 8) return
+  const name = asciiLowerCase(src.slice(nameStart, nameEnd))
+  if (name === 'encoding' && tag.encoding === null) {
     tag.encoding = value === null ? '' : src.slice(value.start, value.end)
-  } else if (FONT_BREAKOUT_ATTRIBUTES.has(attribute.name)) {
+  } else if (FONT_BREAKOUT_ATTRIBUTES.has(name)) {
     tag.hasFontAttribute = true
   }
-}
-
-function attributeValue(attribute: PendingAttribute, quote: QuoteType): AttributeValue | null {
-  if (quote === QuoteType.NoValue || attribute.start < 0) return null
-
-  return { start: attribute.start, end: attribute.end, quote: quoteName(quote) }
-}
-
-function quoteName(quote: QuoteType): HtmlLink['quote'] {
-  if (quote === QuoteType.Double) return 'double'
-  if (quote === QuoteType.Single) return 'single'
-  return 'none'
 }
 
 /** Which kind of link an element's `href` is, or null when it is not one we report. */

@@ -135,7 +135,9 @@ export class ForeignStack {
   }
 
   private top(): ForeignElement | undefined {
-    return this.open[this.open.length - 1]
+    // Reading index -1 of an empty array leaves V8's fast path; it runs once per start tag.
+    const depth = this.open.length
+    return depth === 0 ? undefined : this.open[depth - 1]
   }
 
   /** The tree construction dispatcher's choice (§13.2.6) for a start tag. */

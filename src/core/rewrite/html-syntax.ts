@@ -12,10 +12,106 @@ const DASH = 0x2d
 const EQUALS = 0x3d
 const DOUBLE_QUOTE = 0x22
 const SINGLE_QUOTE = 0x27
+const BANG = 0x21
 
 /** Tab, LF, FF, CR and space: the HTML tokenizer's whitespace (CR stands in for CRLF). */
-function isHtmlSpace(code: number): boolean {
-  return code === 0x20 || code === 0x09 || code === 0x0a || code === 0x0c || code === 0x0d
+export function isHtmlSpace(code: number): boolean {
+  return code === 0x20 || (code <= 0x0d && code >= 0x09 && code !== 0x0b)
+}
+
+/**
+ * True for a character that can end a tag or attribute name: `>`, `/`, `=`
+ * or whitespace. Everything above `>` (letters, digits are below) is tested
+ * with one comparison, which is what names are mostly made of.
+ */
+export function endsAttributeName(code: number): boolean {
+  if (code > GT) return false
+  return code === GT || code === SLASH || code === EQUALS || isHtmlSpace(code)
+}
+
+export function skipHtmlSpace(src: string, from: number, to: number): number {
+  let i = from
+  while (i < to && isHtmlSpace(src.charCodeAt(i))) i++
+  return i
+}
+
+/**
+ * Tag and attribute names are compared after folding ASCII upper case only
+ * (§13.2.5.8, §13.2.5.33): `toLowerCase` would also fold non-ASCII letters,
+ * and a binary string's bytes above 0x7f are not letters at all.
+ */
+export function asciiLowerCase(text: string): string {
+  return /[A-Z]/.test(text) ? text.replace(/[A-Z]+/g, (run) => run.toLowerCase()) : text
+}
+
+/** True when `src` at `at` spells `lower` (already lower case) in any ASCII case. */
+export function equalsAsciiLowerCase(src: string, at: number, lower: string): boolean {
+  for (let k = 0; k < lower.length; k++) {
+    const code = src.charCodeAt(at + k)
+    const folded = code >= 0x41 && code <= 0x5a ? code | 0x20 : code
+    if (folded !== lower.charCodeAt(k)) return false
+  }
+  return true
+}
+
+/** Where an unquoted attribute value ends: whitespace or `>` (§13.2.5.38), or `to`. */
+export function attributeValueEnd(src: string, from: number, to: number): number {
+  let i = from
+  while (i < to) {
+    const code = src.charCodeAt(i)
+    if (code <= GT && (code === GT || isHtmlSpace(code))) break
+    i++
+  }
+  return i
+}
+
+/** Where a comment's text ends, and where the data state resumes after it. */
+export interface CommentEnd {
+  contentEnd: number
+  resume: number
+}
+
+/**
+ * Ends the comment whose text starts at `from`, just after `<!--`, the way
+ * §13.2.5.43-§13.2.5.52 do: `<!-->` and `<!--->` are whole (empty) comments,
+ * and otherwise the first `-->` or `--!>` closes it. A comment left open
+ * runs to the end of input.
+ */
+export function findCommentEnd(src: string, from: number, to: number): CommentEnd {
+  if (src.charCodeAt(from) === GT && from < to) return { contentEnd: from, resume: from + 1 }
+  if (src.startsWith('->', from) && from + 2 <= to) return { contentEnd: from, resume: from + 2 }
+
+  // One pass over the `--` pairs; a second `indexOf` for `--!>` would rescan the whole rest.
+  for (let i = src.indexOf('--', from); i >= 0 && i + 2 < to; i = src.indexOf('--', i + 1)) {
+    const next = src.charCodeAt(i + 2)
+    if (next === GT) return { contentEnd: i, resume: i + 3 }
+    if (next === BANG && i + 3 < to && src.charCodeAt(i + 3) === GT) {
+      return { contentEnd: i, resume: i + 4 }
+    }
+  }
+  return { contentEnd: to, resume: to }
+}
+
+/**
+ * Where the raw text or RCDATA of element `name` that starts at `from` ends:
+ * the offset of the `<` of the first `</name` followed by whitespace, `/` or
+ * `>` in any case (an "appropriate end tag", §13.2.5.11-§13.2.5.13), or `to`.
+ */
+export function findRawTextEnd(src: string, from: number, to: number, name: string): number {
+  let i = src.indexOf('</', from)
+
+  while (i >= 0 && i < to) {
+    const after = i + 2 + name.length
+    if (after < to && equalsAsciiLowerCase(src, i + 2, name) && endsName(src.charCodeAt(after))) {
+      return i
+    }
+    i = src.indexOf('</', i + 2)
+  }
+  return to
+}
+
+function endsName(code: number): boolean {
+  return code === GT || code === SLASH || isHtmlSpace(code)
 }
 
 const enum TagState {
@@ -171,10 +267,9 @@ function scriptEndTag(src: string, nameStart: number, to: number, state: ScriptS
 /** "script" (any case) followed by whitespace, "/" or ">". */
 function isScriptName(src: string, at: number, to: number): boolean {
   if (at + 6 >= to) return false
-  if (src.slice(at, at + 6).toLowerCase() !== 'script') return false
+  if (!equalsAsciiLowerCase(src, at, 'script')) return false
 
-  const code = src.charCodeAt(at + 6)
-  return isHtmlSpace(code) || code === SLASH || code === GT
+  return endsName(src.charCodeAt(at + 6))
 }
 
 /** Matches `[if mso]>`, `[if !mso]>`, `[ if gte mso 9 ]>`… at the start of a comment. */
