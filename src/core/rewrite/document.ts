@@ -95,7 +95,11 @@ function asciiText(binary: string, charset: PartCharset): LeafDocument {
   // Invalid bytes: fall back to the bytes themselves, which still finds every ASCII URL.
   if (text === null) return { ...base, text: binary, write: (r) => splice(binary, IDENTITY_MAP, r) }
 
-  if (encoding === 'utf-8') return { ...base, text, write: (r) => splice(binary, utf8Map(text), r) }
+  if (encoding === 'utf-8') {
+    // Built on the first write and kept: a batch writes the same part once per recipient.
+    let map: ByteMap | undefined
+    return { ...base, text, write: (r) => splice(binary, (map ??= utf8Map(text)), r) }
+  }
   if (text.length === binary.length) {
     return { ...base, text, write: (r) => splice(binary, IDENTITY_MAP, r) }
   }

@@ -75,12 +75,29 @@ function applyEdits(input: Uint8Array, edits: Edit[]): Uint8Array {
   for (const edit of edits) {
     out.set(input.subarray(from, edit.start), at)
     at += edit.start - from
-    for (let i = 0; i < edit.text.length; i++) out[at + i] = edit.text.charCodeAt(i)
+    writeBinary(edit.text, out.subarray(at, at + edit.text.length))
     at += edit.text.length
     from = edit.end
   }
   out.set(input.subarray(from), at)
   return out
+}
+
+const ASCII = new TextEncoder()
+
+/**
+ * Writes a binary string into `out`, one byte per code unit. Re-encoded
+ * bodies (quoted-printable, base64) and links are ASCII, which UTF-8 writes
+ * byte for byte, natively; a text with bytes above 0x7f would come out
+ * longer in UTF-8 and short of `out`, and is then written by hand.
+ */
+function writeBinary(text: string, out: Uint8Array): void {
+  // The native call costs more than a short loop: only long texts (whole bodies) take it.
+  if (text.length > 2048) {
+    const { read, written } = ASCII.encodeInto(text, out)
+    if (read === text.length && written === text.length) return
+  }
+  for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i)
 }
 
 /** The edits that give one leaf its new decoded body, in its own transfer encoding. */

@@ -166,7 +166,7 @@ export function encodeQuotedPrintable(binary: string, lineEnding: LineEnding): s
 function encodeLogicalLine(line: string, lineEnding: LineEnding): string {
   const hardBreak = pickHardBreak(line, lineEnding)
   const content = line.slice(0, line.length - hardBreak.length)
-  return layout(tokenize(content, true), lineEnding, false) + hardBreak
+  return layout(new LineTokens(content, true), lineEnding, false) + hardBreak
 }
 
 /**
@@ -181,80 +181,139 @@ function pickHardBreak(line: string, lineEnding: LineEnding): string {
 }
 
 /**
- * One encoded token per input byte, so that an `=XX` escape is never split.
- * `atLineEnd`: the text ends a line, so a final blank must be escaped (RFC 2045
- * 6.7 rule 3); before a soft break it may stay literal.
+ * Each byte's token away from a line end: printable ASCII and blanks stay,
+ * the rest is `=XX`. A byte is one token, so that an escape is never split.
  */
-function tokenize(text: string, atLineEnd: boolean): string[] {
-  const tokens: string[] = []
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i)
-    const last = i === text.length - 1
-    tokens.push(encodeByte(code, last && atLineEnd))
-  }
-  return tokens
-}
+const BYTE_TOKENS = Array.from({ length: 256 }, (_, code) =>
+  isBlank(code) || (code >= 33 && code <= 126 && code !== 0x3d)
+    ? String.fromCharCode(code)
+    : escapeByte(code),
+)
 
-function encodeByte(code: number, atLineEnd: boolean): string {
-  if (isBlank(code) && !atLineEnd) return String.fromCharCode(code)
-  if (code >= 33 && code <= 126 && code !== 0x3d) return String.fromCharCode(code)
+function escapeByte(code: number): string {
   return '=' + code.toString(16).toUpperCase().padStart(2, '0')
 }
+
+/**
+ * The tokens of one decoded line (or part of one). `atLineEnd`: the text
+ * ends a line, so a final blank must be escaped (RFC 2045 6.7 rule 3);
+ * before a soft break it may stay literal.
+ */
+class LineTokens {
+  constructor(
+    readonly text: string,
+    private readonly atLineEnd: boolean,
+  ) {}
+
+  get length(): number {
+    return this.text.length
+  }
+
+  at(i: number): string {
+    const code = this.text.charCodeAt(i)
+    if (this.atLineEnd && i === this.text.length - 1 && isBlank(code)) return escapeByte(code)
+    return BYTE_TOKENS[code & 0xff] ?? ''
+  }
+
+  /**
+   * The token for the first character of a physical line. Case 3a: a leading `.`
+   * gets dot-stuffing wrong on some relays (RFC 5321 4.5.2), so it becomes
+   * `=2E`. A leading `--` could read as a boundary delimiter once wrapping puts
+   * it first on a line (RFC 2046 5.1.1), so its first dash becomes `=2D`.
+   */
+  atLineStart(i: number): string {
+    const code = this.text.charCodeAt(i)
+    if (code === DOT) return '=2E'
+    if (code === DASH && this.text.charCodeAt(i + 1) === DASH) return '=2D'
+    return this.at(i)
+  }
+}
+
+const DOT = 0x2e
+const DASH = 0x2d
 
 /**
  * Places tokens on physical lines of at most QP_MAX_LINE characters, adding
  * soft breaks. `endsSoft`: the output is followed by a soft break too, so the
  * last line also needs room for the `=`.
  */
-function layout(tokens: string[], lineEnding: LineEnding, endsSoft: boolean): string {
+function layout(tokens: LineTokens, lineEnding: LineEnding, endsSoft: boolean): string {
   let out = ''
-  let line: string[] = []
-  let length = 0
+  const line = new LineRun(tokens)
   let i = 0
 
   while (i < tokens.length) {
-    const token = length === 0 ? lineStartToken(tokens, i) : tokens[i]
+    const token = line.count === 0 ? tokens.atLineStart(i) : tokens.at(i)
     const isLast = i === tokens.length - 1 && !endsSoft
     const limit = isLast ? QP_MAX_LINE : QP_MAX_LINE - 1
 
-    if (length + token.length <= limit) {
-      line.push(token)
-      length += token.length
+    if (line.chars + token.length <= limit) {
+      line.push(i, token)
       i++
       continue
     }
 
-    const keep = breakPoint(line)
-    out += line.slice(0, keep).join('') + '=' + lineEnding
+    const keep = line.breakPoint()
+    out += line.text(keep) + '=' + lineEnding
     // Tokens after the break point go round again, so a carried `.` or `--` is escaped.
-    i -= line.length - keep
-    line = []
-    length = 0
+    i -= line.count - keep
+    line.reset()
   }
 
-  return out + line.join('')
+  return out + line.text(line.count)
 }
 
 /**
- * The token for the first character of a physical line. Case 3a: a leading `.`
- * gets dot-stuffing wrong on some relays (RFC 5321 4.5.2), so it becomes
- * `=2E`. A leading `--` could read as a boundary delimiter once wrapping puts
- * it first on a line (RFC 2046 5.1.1), so its first dash becomes `=2D`.
+ * One physical line being laid out: `count` tokens from `start`, and the
+ * latest place it could break, just after a blank or `>` (the one a search
+ * back from the end would find first).
  */
-function lineStartToken(tokens: string[], i: number): string {
-  if (tokens[i] === '.') return '=2E'
-  if (tokens[i] === '-' && tokens[i + 1] === '-') return '=2D'
-  return tokens[i]
-}
+class LineRun {
+  count = 0
+  chars = 0
+  private start = 0
+  private first = ''
+  /** True while every token after the first is its own character: the text is then a slice. */
+  private literal = true
+  private candidate = 0
 
-/** How many tokens of a full line to keep: prefer breaking after a blank or `>`. */
-function breakPoint(line: string[]): number {
-  const floor = Math.max(1, line.length - BREAK_LOOKBACK)
-  for (let keep = line.length; keep > floor; keep--) {
-    const token = line[keep - 1]
-    if (token === ' ' || token === '\t' || token === '>') return keep
+  constructor(private readonly tokens: LineTokens) {}
+
+  push(index: number, token: string): void {
+    if (this.count === 0) {
+      this.start = index
+      this.first = token
+    } else if (token.length !== 1) {
+      this.literal = false
+    }
+    this.count++
+    this.chars += token.length
+    if (token === ' ' || token === '\t' || token === '>') this.candidate = this.count
   }
-  return line.length
+
+  /** How many tokens of a full line to keep: the latest candidate not too far back. */
+  breakPoint(): number {
+    const floor = Math.max(1, this.count - BREAK_LOOKBACK)
+    return this.candidate > floor ? this.candidate : this.count
+  }
+
+  /** The line's first `keep` tokens as text. */
+  text(keep: number): string {
+    if (keep === 0) return ''
+    const { start, tokens } = this
+    if (this.literal) return this.first + tokens.text.slice(start + 1, start + keep)
+
+    let out = this.first
+    for (let i = start + 1; i < start + keep; i++) out += tokens.at(i)
+    return out
+  }
+
+  reset(): void {
+    this.count = 0
+    this.chars = 0
+    this.literal = true
+    this.candidate = 0
+  }
 }
 
 /**
@@ -408,5 +467,5 @@ function encodeMiddle(middle: string, beforeKept: boolean, lineEnding: LineEndin
   if (middle === '') return ''
   // The copied segments continue the same logical line, so the middle ends in
   // a soft break and its last byte is not at a line end.
-  return layout(tokenize(middle, false), lineEnding, true) + '=' + lineEnding
+  return layout(new LineTokens(middle, false), lineEnding, true) + '=' + lineEnding
 }
