@@ -41,6 +41,8 @@ interface SetResult {
   flaggedByAny: number
   reasons: Map<string, number>
   flaggedFiles: string[]
+  /** Messages in which the rewriter found no web link to sign. */
+  noLinkFiles: string[]
 }
 
 function services(): Services {
@@ -108,12 +110,16 @@ async function runSet(files: string[], label: string): Promise<SetResult> {
     flaggedByAny: 0,
     reasons: new Map(),
     flaggedFiles: [],
+    noLinkFiles: [],
   }
 
   for (const file of files) {
     const decisions = await judgeMessage(s, new Uint8Array(readFileSync(file)), file)
     result.messages++
-    if (decisions.length === 0) continue
+    if (decisions.length === 0) {
+      result.noLinkFiles.push(file)
+      continue
+    }
     result.withLinks++
 
     if (decisions.some((d) => d.verdict !== 'allow')) result.flaggedByAny++
@@ -194,10 +200,11 @@ async function main() {
   )
   if (process.env.BENCH_LIST) {
     console.log('flagged legitimate:', legit.flaggedFiles.join('\n'))
-    console.log(
-      'unflagged phishing:',
-      phishing.filter((f) => !phish.flaggedFiles.includes(f)).join('\n'),
+    const unflagged = phishing.filter(
+      (f) => !phish.flaggedFiles.includes(f) && !phish.noLinkFiles.includes(f),
     )
+    console.log('unflagged phishing with links:', unflagged.join('\n'))
+    console.log('phishing without a web link:', phish.noLinkFiles.join('\n'))
   }
 }
 
