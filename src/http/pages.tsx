@@ -41,6 +41,12 @@ const REASON_TEXT: Record<string, string> = {
   not_http: 'This link does not lead to a web page.',
   script_link_in_message:
     'The message this link came from also contains a link that runs a script or carries hidden content, a common phishing trick.',
+  unreadable_part_in_message:
+    'The message this link came from hides part of its content behind an invalid encoding, a trick to get links past filters; those links could not be checked.',
+  sender_name_brand_mismatch:
+    'The message this link came from puts a well-known brand’s name on its sender, but was sent from an address that does not belong to that brand.',
+  sender_name_shows_other_address:
+    'The message this link came from shows an email address as its sender’s name, but was really sent from another address.',
   unparseable_url: 'This link is damaged or malformed, so its destination cannot be checked.',
   ip_host: 'This link goes to a bare network address instead of a named site.',
   ip_host_obfuscated: 'This link hides a network address in a disguised spelling.',
