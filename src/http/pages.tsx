@@ -57,6 +57,8 @@ const REASON_TEXT: Record<string, string> = {
   brand_in_subdomain: 'The site name starts with a well-known brand it does not belong to.',
   brand_in_domain: 'The site uses a well-known brand’s name but does not belong to it.',
   brand_in_path: 'A sign-in page on this site is named after a brand it does not belong to.',
+  address_hidden_in_link:
+    'This link carries an email address in hidden form, the way phishing kits personalise a fake sign-in page.',
   url_shortener: 'This link hides its destination behind a link shortener.',
   shared_hosting: 'This page is on a hosting service where anyone can publish.',
   url_absurd_length: 'This link is far longer than any real address.',

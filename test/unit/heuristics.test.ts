@@ -255,3 +255,32 @@ describe('hosting and addressing tricks', () => {
     expect(reasons('https://bücher.example/')).toEqual([])
   })
 })
+
+describe('an email address hidden in the link', () => {
+  const b64 = (text: string) => btoa(text).replace(/=+$/, '')
+  const hex = (text: string) => Buffer.from(text, 'latin1').toString('hex')
+
+  it('warns on an address after the # or encoded in base64 or hex', () => {
+    expect(reasons('https://portal.example/login#jane.doe@corp.example')).toEqual([
+      'address_hidden_in_link',
+    ])
+    expect(reasons(`https://portal.example/login#${b64('jane.doe@corp.example')}`)).toEqual([
+      'address_hidden_in_link',
+    ])
+    expect(reasons(`https://portal.example/s/${b64('jane.doe@corp.example')}/x`)).toEqual([
+      'address_hidden_in_link',
+    ])
+    expect(
+      reasons(`https://track.example/go.php?id=${hex('7,2,jane.doe@corp.example,14')}`),
+    ).toEqual(['address_hidden_in_link'])
+  })
+
+  it('leaves addresses in the clear and encoded data without one alone (benign twins)', () => {
+    expect(reasons('https://news.example/unsubscribe?email=jane.doe%40corp.example')).toEqual([])
+    expect(reasons(`https://portal.example/s/${b64('order 12345 shipped today')}`)).toEqual([])
+    expect(
+      reasons(`https://esp.example/c?p=${b64('{"email":"jane.doe@corp.example","id":7}')}`),
+    ).toEqual([])
+    expect(reasons('https://cdn.example/a/0123456789abcdef0123456789abcdef.png')).toEqual([])
+  })
+})
