@@ -27,6 +27,15 @@ describe('a display name that claims a protected brand', () => {
     ])
   })
 
+  it('reads run-together names and does not take a tenant’s address for Microsoft’s', () => {
+    expect(reasons('NetflixBilling <billing@renewals.example>')).toEqual([
+      'sender_name_brand_mismatch',
+    ])
+    expect(reasons('"Microsoft 365" <admin@contoso123.onmicrosoft.com>')).toEqual([
+      'sender_name_brand_mismatch',
+    ])
+  })
+
   it('reads encoded words and fires on a name with no valid address', () => {
     const encoded = `=?UTF-8?B?${btoa('Microsoft account team')}?= <alert@>`
     expect(reasons(encoded)).toEqual(['sender_name_brand_mismatch'])
@@ -37,12 +46,14 @@ describe('a display name that claims a protected brand', () => {
     expect(reasons('"PayPal" <service@mail.paypal.de>')).toEqual([])
     expect(reasons('"Facebook" <security@facebookmail.com>')).toEqual([])
     expect(reasons('"DHL Express" <noreply@dhl.co.uk>')).toEqual([])
+    expect(reasons('"Microsoft 365" <no-reply@microsoft.com>')).toEqual([])
   })
 
   it('ignores ordinary words and brand names inside longer words (benign twins)', () => {
     // Apple and Chase have no keyword: the words are everyday ones.
     expect(reasons('"Apple Growers Weekly" <news@orchard.example>')).toEqual([])
     expect(reasons('"Paypalooza Festival" <tickets@festival.example>')).toEqual([])
+    expect(reasons('"PAYPALOOZA" <tickets@festival.example>')).toEqual([])
     expect(reasons('Jane Doe <jane@example.com>')).toEqual([])
   })
 

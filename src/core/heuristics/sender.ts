@@ -62,8 +62,8 @@ export function observeSender(sender: Sender, brands: readonly Brand[]): Observa
  * own mail, and its country domains (`paypal.de`), are left alone.
  */
 function nameClaimsBrand(sender: Sender, brands: readonly Brand[]): Observation[] {
-  const words = sender.name.normalize('NFKC').toLowerCase()
-  const brand = brands.find((b) => b.keywords.some((keyword) => hasWord(words, keyword)))
+  const name = sender.name.normalize('NFKC')
+  const brand = brands.find((b) => b.keywords.some((keyword) => hasWord(name, keyword)))
   if (brand === undefined || ownedBy(sender.domain, brand)) return []
 
   const from = sender.domain === '' ? 'an address with no valid domain' : sender.domain
@@ -97,9 +97,18 @@ function nameShowsOtherAddress(sender: Sender): Observation[] {
   ]
 }
 
+/**
+ * Mail domains a brand hands to its customers: every Microsoft 365 tenant
+ * sends as `<tenant>.onmicrosoft.com`, and free trial tenants are a known
+ * spam and phishing source (Microsoft began throttling their outbound mail
+ * in 2025 for that reason). Such an address is the tenant's, not the brand's.
+ */
+const CUSTOMER_MAIL_DOMAINS: readonly string[] = ['onmicrosoft.com']
+
 /** The brand's own domains, or a country domain under its name (`amazon.it`, `dhl.co.uk`). */
 function ownedBy(domain: string, brand: Brand): boolean {
   if (domain === '') return false
+  if (CUSTOMER_MAIL_DOMAINS.some((d) => domain.endsWith(`.${d}`))) return false
   if (brandOwning(domain, [brand]) !== null) return true
 
   const parsed = parse(domain)
@@ -112,16 +121,29 @@ function sameOrganisation(a: string, b: string): boolean {
   return b !== '' && (getDomain(a) ?? a) === (getDomain(b) ?? b)
 }
 
-/** True when `word` stands alone in `text`: not inside a longer word. */
+/**
+ * True when the lower-case `word` stands alone in `text`: not inside a
+ * longer word. A change from lower to upper case also separates words, as
+ * in the run-together names kits use (`NetflixBilling`, `PepeByBinance`).
+ */
 function hasWord(text: string, word: string): boolean {
-  let at = text.indexOf(word)
+  const lower = text.toLowerCase()
+  const cased = lower.length === text.length
+  let at = lower.indexOf(word)
   while (at >= 0) {
-    const before = text[at - 1] ?? ' '
-    const after = text[at + word.length] ?? ' '
-    if (!/[\p{L}\p{N}]/u.test(before) && !/[\p{L}\p{N}]/u.test(after)) return true
-    at = text.indexOf(word, at + 1)
+    const end = at + word.length
+    if (boundary(text, at, cased) && boundary(text, end, cased)) return true
+    at = lower.indexOf(word, at + 1)
   }
   return false
+}
+
+/** Whether a word may start or end at `at` in `text`. */
+function boundary(text: string, at: number, cased: boolean): boolean {
+  const before = text[at - 1] ?? ' '
+  const after = text[at] ?? ' '
+  if (!/[\p{L}\p{N}]/u.test(before) || !/[\p{L}\p{N}]/u.test(after)) return true
+  return cased && /\p{Ll}/u.test(before) && /\p{Lu}/u.test(after)
 }
 
 function decodedName(name: string): string {
