@@ -199,6 +199,23 @@ describe('hosting and addressing tricks', () => {
     expect(reasons('https://jfhdh.chickenkiller.com/x')).toContain('shared_hosting')
   })
 
+  it('warns on S3 buckets at regional endpoints, virtual-hosted and path-style', () => {
+    for (const url of [
+      'https://claims-2024.s3.us-east-2.amazonaws.com/index.html',
+      'https://claims-2024.s3-website-eu-west-1.amazonaws.com/',
+      'https://claims-2024.s3.dualstack.ap-southeast-1.amazonaws.com/a.html',
+      'https://s3.us-gov-west-1.amazonaws.com/claims-2024/a.html',
+    ]) {
+      expect(reasons(url), url).toEqual(['shared_hosting'])
+    }
+  })
+
+  it('leaves Amazon’s own sites and other AWS endpoints alone (benign twins)', () => {
+    expect(reasons('https://aws.amazon.com/s3/')).toEqual([])
+    expect(reasons('https://ec2.us-east-2.amazonaws.com/')).toEqual([])
+    expect(reasons('https://s3tools.example.com/us-east-2/')).toEqual([])
+  })
+
   it('leaves the owners’ own pages alone (benign twins)', () => {
     expect(reasons('https://script.google.com/home')).toEqual([])
     expect(reasons('https://www.weebly.com/pricing')).toEqual([])
