@@ -36,6 +36,15 @@ describe('a display name that claims a protected brand', () => {
     ])
   })
 
+  it('reads a brand put in a name-only entry before the real mailbox', () => {
+    const [observed] = observeSender(
+      senderOf(readHeaderBlock('From: PayPal ,_<notice@billing-center.example>\r\n\r\n'))!,
+      DEFAULT_BRANDS,
+    )
+    expect(observed?.reason).toBe('sender_name_brand_mismatch')
+    expect(observed?.detail).toContain('sent from billing-center.example')
+  })
+
   it('reads encoded words and fires on a name with no valid address', () => {
     const encoded = `=?UTF-8?B?${btoa('Microsoft account team')}?= <alert@>`
     expect(reasons(encoded)).toEqual(['sender_name_brand_mismatch'])

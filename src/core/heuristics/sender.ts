@@ -37,16 +37,23 @@ interface Sender {
   domain: string
 }
 
-/** The first mailbox of the first From field, or null when there is none. */
+/**
+ * The sender as a reader sees it, from the first From field: every name in
+ * it, and the domain of its first address. All names count because kits
+ * put the brand in a name-only entry before the real mailbox
+ * (`From: PayPal ,_<x@evil.example>`), which clients show as the sender.
+ */
 export function senderOf(block: HeaderBlock): Sender | null {
   const [value] = fieldValues(block, 'from')
   if (value === undefined) return null
 
-  const [mailbox] = addressParser(headerText(value), { flatten: true })
-  if (mailbox === undefined) return null
+  const mailboxes = addressParser(headerText(value), { flatten: true })
+  if (mailboxes.length === 0) return null
+  const names = mailboxes.map((mailbox) => decodedName(mailbox.name ?? '')).filter(Boolean)
+  const address = mailboxes.find((mailbox) => mailbox.address?.includes('@'))?.address ?? ''
   return {
-    name: decodedName(mailbox.name ?? '').slice(0, MAX_NAME_LENGTH),
-    domain: asciiDomain(domainOf(mailbox.address ?? '')),
+    name: names.join(', ').slice(0, MAX_NAME_LENGTH),
+    domain: asciiDomain(domainOf(address)),
   }
 }
 
