@@ -300,4 +300,10 @@ describe('an email address hidden in the link', () => {
     ).toEqual([])
     expect(reasons('https://cdn.example/a/0123456789abcdef0123456789abcdef.png')).toEqual([])
   })
+
+  it('stays fast on a long link full of address characters', () => {
+    const started = performance.now()
+    observeUrl(`https://portal.example/#${'a.'.repeat(15_000)}@`, options)
+    expect(performance.now() - started).toBeLessThan(200)
+  })
 })

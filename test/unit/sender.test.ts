@@ -45,6 +45,16 @@ describe('a display name that claims a protected brand', () => {
     expect(observed?.detail).toContain('sent from billing-center.example')
   })
 
+  it('drops bidi and zero-width characters from the name it quotes', () => {
+    const sender = senderOf(
+      readHeaderBlock('From: "Pay\u200bPal \u202eecivres" <x@billing-center.example>\r\n\r\n'),
+    )
+    expect(sender?.name).toBe('PayPal ecivres')
+    expect(observeSender(sender!, DEFAULT_BRANDS).map((o) => o.reason)).toEqual([
+      'sender_name_brand_mismatch',
+    ])
+  })
+
   it('reads encoded words and fires on a name with no valid address', () => {
     const encoded = `=?UTF-8?B?${btoa('Microsoft account team')}?= <alert@>`
     expect(reasons(encoded)).toEqual(['sender_name_brand_mismatch'])

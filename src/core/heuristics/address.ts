@@ -25,12 +25,21 @@ const MIN_HEX = 24
 /** Most pieces of one URL we try to decode: a hostile link must not cost more. */
 const MAX_PIECES = 64
 
+/**
+ * Most `@` signs looked at, and how far around each: RFC 5321 section
+ * 4.5.3.1 caps a local part at 64 octets and a domain at 255. Matching in
+ * a window keeps a 32 KiB link from costing a scan per starting position.
+ */
+const MAX_AT_SIGNS = 16
+const LOCAL_PART_MAX = 64
+const DOMAIN_MAX = 255
+
 const BASE64_PIECE = /^[A-Za-z0-9+/_-]+={0,2}$/
 const HEX_PIECE = /^(?:[0-9a-fA-F]{2})+$/
 
 export const hiddenAddress: Heuristic = ({ url }) => {
   const fragment = percentDecoded(url.hash.slice(1))
-  if (EMAIL.test(fragment)) {
+  if (containsAddress(fragment)) {
     return [observation('after the #, where only the page’s own script reads it')]
   }
 
@@ -76,7 +85,18 @@ function piecesOf(text: string): string[] {
  */
 function isAddressText(decoded: string): boolean {
   if (!/^[\x20-\x7e]+$/.test(decoded) || /^\s*[{[]/.test(decoded)) return false
-  return EMAIL.test(decoded)
+  return containsAddress(decoded)
+}
+
+/** Whether `text` holds an email address, looked for around each of its first `@` signs. */
+function containsAddress(text: string): boolean {
+  let at = text.indexOf('@')
+  for (let seen = 0; at >= 0 && seen < MAX_AT_SIGNS; seen++) {
+    const window = text.slice(Math.max(0, at - LOCAL_PART_MAX), at + 1 + DOMAIN_MAX)
+    if (EMAIL.test(window)) return true
+    at = text.indexOf('@', at + 1)
+  }
+  return false
 }
 
 function fromHex(hex: string): string {

@@ -153,11 +153,21 @@ function boundary(text: string, at: number, cased: boolean): boolean {
   return cased && /\p{Ll}/u.test(before) && /\p{Lu}/u.test(after)
 }
 
+/**
+ * The name decoded, with format characters (bidi overrides, zero-width
+ * spaces) dropped and control characters made spaces: kits split a brand
+ * with them (`Pay\u200bPal`), and the warning page quotes the name, which
+ * they would let the sender reorder.
+ */
 function decodedName(name: string): string {
+  let decoded = name
   try {
-    return decodeWords(name).replace(/\s+/g, ' ').trim()
+    decoded = decodeWords(name)
   } catch {
     // A broken encoded word is shown as written; its plain ASCII words still count.
-    return name.replace(/\s+/g, ' ').trim()
   }
+  return decoded
+    .replace(/\p{Cf}/gu, '')
+    .replace(/[\p{Cc}\s]+/gu, ' ')
+    .trim()
 }
