@@ -205,7 +205,7 @@ function report(label: string, r: SetResult): void {
       `${share(r.flagged, visible)} of ${visible} with links a reader may see ` +
       `(${r.unreadLinkFiles.length} have links only in parts passed through unread, so none is judged); ` +
       `${share(r.flagged, r.messages)} of all ${r.messages} ` +
-      `(${noLink} have no web link${r.empty > 0 ? `; ${r.empty} of those files are empty` : ''})`,
+      `(${noLink} have no web link${r.empty > 0 ? `; empty files among them: ${r.empty}` : ''})`,
   )
   const top = [...r.reasons.entries()].sort((a, b) => b[1] - a[1])
   console.log(`  reasons (messages): ${top.map(([k, v]) => `${k} ${v}`).join(', ')}`)
