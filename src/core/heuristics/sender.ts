@@ -73,12 +73,15 @@ function nameClaimsBrand(sender: Sender, brands: readonly Brand[]): Observation[
   const brand = brands.find((b) => b.keywords.some((keyword) => hasWord(name, keyword)))
   if (brand === undefined || ownedBy(sender.domain, brand)) return []
 
-  const from = sender.domain === '' ? 'an address with no valid domain' : sender.domain
+  const sent =
+    sender.domain === ''
+      ? 'the message has no valid sender address'
+      : `the message was sent from ${sender.domain}, which does not belong to ${brand.name}`
   return [
     {
       verdict: 'warn',
       reason: 'sender_name_brand_mismatch',
-      detail: `the sender calls itself "${sender.name}", but the message was sent from ${from}, which does not belong to ${brand.name}`,
+      detail: `the sender calls itself "${sender.name}", but ${sent}`,
     },
   ]
 }
@@ -94,12 +97,15 @@ function nameShowsOtherAddress(sender: Sender): Observation[] {
 
   const shownDomain = asciiDomain(shown[1] ?? '')
   if (shownDomain !== '' && sameOrganisation(shownDomain, sender.domain)) return []
-  const from = sender.domain === '' ? 'an address with no valid domain' : sender.domain
+  const sent =
+    sender.domain === ''
+      ? 'the message has no valid sender address'
+      : `it was sent from ${sender.domain}`
   return [
     {
       verdict: 'warn',
       reason: 'sender_name_shows_other_address',
-      detail: `the sender's name shows the address ${shown[0]}, but the message was sent from ${from}`,
+      detail: `the sender's name shows the address ${shown[0]}, but ${sent}`,
     },
   ]
 }

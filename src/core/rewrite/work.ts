@@ -316,10 +316,16 @@ export function messageFindings(
       reason: 'unreadable_part_in_message',
       source: 'rewriter',
       checkedAt: now,
-      detail: `${unreadable.size} part(s) of the message use an invalid encoding or an unsupported character set, so the links in them were not checked`,
+      detail: unreadableDetail(unreadable.size),
     })
   }
   return findings
+}
+
+function unreadableDetail(count: number): string {
+  const parts = count === 1 ? 'one part of the message uses' : `${count} parts of the message use`
+  const links = count === 1 ? 'its links were' : 'their links were'
+  return `${parts} an invalid encoding or an unsupported character set, so ${links} not checked`
 }
 
 function hostOf(target: string): string {
