@@ -17,6 +17,7 @@ import { join, resolve } from 'node:path'
 
 import { configFromEnv } from '../src/core/config.js'
 import { parseMime } from '../src/core/rewrite/mime.js'
+import type { RewriteSummary } from '../src/core/rewrite/rewriter.js'
 import type { Finding } from '../src/core/verdict/types.js'
 import { createServices, type Services } from '../src/core/services.js'
 import { SqlStore } from '../src/core/sql-store.js'
@@ -41,6 +42,12 @@ interface SetResult {
   flaggedByAny: number
   reasons: Map<string, number>
   flaggedFiles: string[]
+  /** Messages in which the rewriter found no web link to sign. */
+  noLinkFiles: string[]
+  /** Of those, messages whose only links sit in parts passed through unread. */
+  unreadLinkFiles: string[]
+  /** Empty files: not messages at all. */
+  empty: number
 }
 
 function services(): Services {
@@ -59,9 +66,11 @@ function services(): Services {
   return createServices(config, new SqlStore(db))
 }
 
-/** The verdict for each signed link in a rewritten message. */
+/** The verdict for each signed link in a rewritten message, and the rewrite summary. */
 async function judgeMessage(s: Services, bytes: Uint8Array, name: string) {
-  const { output } = await s.rewriter.rewriteMessage(bytes, { messageId: `bench:${name}` })
+  const { output, summary } = await s.rewriter.rewriteMessage(bytes, {
+    messageId: `bench:${name}`,
+  })
   // Links sit inside quoted-printable and base64 parts: read the decoded text parts.
   const text = parseMime(output)
     .leaves.map((leaf) => leaf.decoded)
@@ -84,19 +93,42 @@ async function judgeMessage(s: Services, bytes: Uint8Array, name: string) {
     })
     verdicts.push(decision)
   }
-  return verdicts
+  return { verdicts, summary }
+}
+
+/** Why a part passes through unread (see UNREADABLE_PART_FLAGS in src/core/rewrite/work.ts). */
+const UNREADABLE = new Set([
+  'unknown_transfer_encoding',
+  'encoded_multipart',
+  'encoded_message',
+  'unsupported_charset',
+])
+
+/**
+ * A message with no rewritten link, but with a part passed through unread
+ * whose raw bytes hold a web address: a lenient mail client shows those
+ * links, and since none of them is rewritten, no click on them is judged.
+ */
+function hasUnreadLinks(bytes: Uint8Array, summary: RewriteSummary): boolean {
+  if (!summary.flagged.some((f) => UNREADABLE.has(f.reason))) return false
+  return /https?:\/\/[a-z0-9]/i.test(Buffer.from(bytes).toString('latin1'))
 }
 
 /**
  * What the benchmark measures: the offline checks of the click-time issue,
- * the heuristics (link text included), unwrapping, URL syntax, and the
- * data:/javascript: message finding. Other message findings (forms, sender authentication) and
- * admin rules are other features, counted only in the "any finding" line.
+ * the heuristics (link text and the sender heuristics, which reach the click
+ * as `message:heuristics`, included), unwrapping, URL syntax, and the two
+ * message findings about links we could not judge (data:/javascript: links,
+ * parts hidden behind an invalid encoding). Other message findings (forms,
+ * sender authentication) and admin rules are other features, counted only
+ * in the "any finding" line.
  */
+const COUNTED_SOURCES = new Set(['heuristics', 'message:heuristics', 'unwrap', 'syntax'])
+const COUNTED_MESSAGE_REASONS = new Set(['script_link_in_message', 'unreadable_part_in_message'])
+
 function isOfflineCheck(finding: Finding): boolean {
   if (finding.verdict === 'allow') return false
-  if (['heuristics', 'unwrap', 'syntax'].includes(finding.source)) return true
-  return finding.reason === 'script_link_in_message'
+  return COUNTED_SOURCES.has(finding.source) || COUNTED_MESSAGE_REASONS.has(finding.reason)
 }
 
 async function runSet(files: string[], label: string): Promise<SetResult> {
@@ -108,12 +140,21 @@ async function runSet(files: string[], label: string): Promise<SetResult> {
     flaggedByAny: 0,
     reasons: new Map(),
     flaggedFiles: [],
+    noLinkFiles: [],
+    unreadLinkFiles: [],
+    empty: 0,
   }
 
   for (const file of files) {
-    const decisions = await judgeMessage(s, new Uint8Array(readFileSync(file)), file)
+    const bytes = new Uint8Array(readFileSync(file))
+    const { verdicts: decisions, summary } = await judgeMessage(s, bytes, file)
     result.messages++
-    if (decisions.length === 0) continue
+    if (bytes.length === 0) result.empty++
+    if (decisions.length === 0) {
+      result.noLinkFiles.push(file)
+      if (hasUnreadLinks(bytes, summary)) result.unreadLinkFiles.push(file)
+      continue
+    }
     result.withLinks++
 
     if (decisions.some((d) => d.verdict !== 'allow')) result.flaggedByAny++
@@ -157,9 +198,14 @@ function share(part: number, whole: number): string {
 }
 
 function report(label: string, r: SetResult): void {
+  const visible = r.withLinks + r.unreadLinkFiles.length
+  const noLink = r.messages - visible
   console.log(
-    `${label}: ${r.flagged} of ${r.withLinks} messages with links flagged (${share(r.flagged, r.withLinks)}); ` +
-      `${r.messages} messages in all (${share(r.flagged, r.messages)} of all; ${r.messages - r.withLinks} have no web link)`,
+    `${label}: ${r.flagged} of ${r.withLinks} messages with rewritten links flagged (${share(r.flagged, r.withLinks)}); ` +
+      `${share(r.flagged, visible)} of ${visible} with links a reader may see ` +
+      `(${r.unreadLinkFiles.length} have links only in parts passed through unread, so none is judged); ` +
+      `${share(r.flagged, r.messages)} of all ${r.messages} ` +
+      `(${noLink} have no web link${r.empty > 0 ? `; empty files among them: ${r.empty}` : ''})`,
   )
   const top = [...r.reasons.entries()].sort((a, b) => b[1] - a[1])
   console.log(`  reasons (messages): ${top.map(([k, v]) => `${k} ${v}`).join(', ')}`)
@@ -194,10 +240,14 @@ async function main() {
   )
   if (process.env.BENCH_LIST) {
     console.log('flagged legitimate:', legit.flaggedFiles.join('\n'))
-    console.log(
-      'unflagged phishing:',
-      phishing.filter((f) => !phish.flaggedFiles.includes(f)).join('\n'),
+    const unflagged = phishing.filter(
+      (f) => !phish.flaggedFiles.includes(f) && !phish.noLinkFiles.includes(f),
     )
+    console.log('unflagged phishing with links:', unflagged.join('\n'))
+    console.log('phishing with links only in parts passed through unread:')
+    console.log(phish.unreadLinkFiles.join('\n'))
+    const noLink = phish.noLinkFiles.filter((f) => !phish.unreadLinkFiles.includes(f))
+    console.log('phishing without a web link:', noLink.join('\n'))
   }
 }
 

@@ -119,6 +119,7 @@ export function createServices(
     limits: config.rewriteLimits,
     rewriteAttachedMessages: config.rewriteAttachedMessages,
     now,
+    brands: config.brands,
   })
   const mail = createMessagePipeline({
     rewriter,

@@ -41,6 +41,12 @@ const REASON_TEXT: Record<string, string> = {
   not_http: 'This link does not lead to a web page.',
   script_link_in_message:
     'The message this link came from also contains a link that runs a script or carries hidden content, a common phishing trick.',
+  unreadable_part_in_message:
+    'The message this link came from hides part of its content behind an invalid encoding, a trick to get links past filters; those links could not be checked.',
+  sender_name_brand_mismatch:
+    'The message this link came from puts a well-known brand’s name on its sender, but was sent from an address that does not belong to that brand.',
+  sender_name_shows_other_address:
+    'The message this link came from shows an email address as its sender’s name, but was really sent from another address.',
   unparseable_url: 'This link is damaged or malformed, so its destination cannot be checked.',
   ip_host: 'This link goes to a bare network address instead of a named site.',
   ip_host_obfuscated: 'This link hides a network address in a disguised spelling.',
@@ -51,6 +57,8 @@ const REASON_TEXT: Record<string, string> = {
   brand_in_subdomain: 'The site name starts with a well-known brand it does not belong to.',
   brand_in_domain: 'The site uses a well-known brand’s name but does not belong to it.',
   brand_in_path: 'A sign-in page on this site is named after a brand it does not belong to.',
+  address_hidden_in_link:
+    'This link carries an email address in hidden form, the way phishing kits personalise a fake sign-in page.',
   url_shortener: 'This link hides its destination behind a link shortener.',
   shared_hosting: 'This page is on a hosting service where anyone can publish.',
   url_absurd_length: 'This link is far longer than any real address.',

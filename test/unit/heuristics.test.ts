@@ -199,6 +199,23 @@ describe('hosting and addressing tricks', () => {
     expect(reasons('https://jfhdh.chickenkiller.com/x')).toContain('shared_hosting')
   })
 
+  it('warns on S3 buckets at regional endpoints, virtual-hosted and path-style', () => {
+    for (const url of [
+      'https://claims-2024.s3.us-east-2.amazonaws.com/index.html',
+      'https://claims-2024.s3-website-eu-west-1.amazonaws.com/',
+      'https://claims-2024.s3.dualstack.ap-southeast-1.amazonaws.com/a.html',
+      'https://s3.us-gov-west-1.amazonaws.com/claims-2024/a.html',
+    ]) {
+      expect(reasons(url), url).toEqual(['shared_hosting'])
+    }
+  })
+
+  it('leaves Amazon’s own sites and other AWS endpoints alone (benign twins)', () => {
+    expect(reasons('https://aws.amazon.com/s3/')).toEqual([])
+    expect(reasons('https://ec2.us-east-2.amazonaws.com/')).toEqual([])
+    expect(reasons('https://s3tools.example.com/us-east-2/')).toEqual([])
+  })
+
   it('leaves the owners’ own pages alone (benign twins)', () => {
     expect(reasons('https://script.google.com/home')).toEqual([])
     expect(reasons('https://www.weebly.com/pricing')).toEqual([])
@@ -253,5 +270,40 @@ describe('hosting and addressing tricks', () => {
 
   it('leaves real international names alone (benign twin)', () => {
     expect(reasons('https://bücher.example/')).toEqual([])
+  })
+})
+
+describe('an email address hidden in the link', () => {
+  const b64 = (text: string) => btoa(text).replace(/=+$/, '')
+  const hex = (text: string) => Buffer.from(text, 'latin1').toString('hex')
+
+  it('warns on an address after the # or encoded in base64 or hex', () => {
+    expect(reasons('https://portal.example/login#jane.doe@corp.example')).toEqual([
+      'address_hidden_in_link',
+    ])
+    expect(reasons(`https://portal.example/login#${b64('jane.doe@corp.example')}`)).toEqual([
+      'address_hidden_in_link',
+    ])
+    expect(reasons(`https://portal.example/s/${b64('jane.doe@corp.example')}/x`)).toEqual([
+      'address_hidden_in_link',
+    ])
+    expect(
+      reasons(`https://track.example/go.php?id=${hex('7,2,jane.doe@corp.example,14')}`),
+    ).toEqual(['address_hidden_in_link'])
+  })
+
+  it('leaves addresses in the clear and encoded data without one alone (benign twins)', () => {
+    expect(reasons('https://news.example/unsubscribe?email=jane.doe%40corp.example')).toEqual([])
+    expect(reasons(`https://portal.example/s/${b64('order 12345 shipped today')}`)).toEqual([])
+    expect(
+      reasons(`https://esp.example/c?p=${b64('{"email":"jane.doe@corp.example","id":7}')}`),
+    ).toEqual([])
+    expect(reasons('https://cdn.example/a/0123456789abcdef0123456789abcdef.png')).toEqual([])
+  })
+
+  it('stays fast on a long link full of address characters', () => {
+    const started = performance.now()
+    observeUrl(`https://portal.example/#${'a.'.repeat(15_000)}@`, options)
+    expect(performance.now() - started).toBeLessThan(200)
   })
 })

@@ -10,7 +10,7 @@ import { binaryToBytes, bytesToBinary } from '../../src/core/bytes.js'
 import { decodeQuotedPrintable } from '../../src/core/rewrite/qp.js'
 import { createHarness, testConfig } from '../support/harness.js'
 import { signedLinks, targetsIn } from '../support/links.js'
-import { bodyOf, message } from '../support/mail.js'
+import { bodyOf, message, multipart } from '../support/mail.js'
 
 describe('case 1: quoted-printable soft break inside an href', () => {
   for (const [name, eol] of [
@@ -226,6 +226,36 @@ describe('message-level findings', () => {
     expect(summary.findings).toMatchObject([{ verdict: 'warn', reason: 'script_link_in_message' }])
     expect(click.status).toBe(200)
     expect(await click.text()).toContain('script_link_in_message')
+  })
+
+  it('warns on every link of a message with a part hidden behind an invalid encoding', async () => {
+    const h = createHarness()
+    const input = multipart([
+      'Content-Type: text/plain\r\n\r\nSee https://shop.example/ for details.',
+      'Content-Type: text/html\r\nContent-Transfer-Encoding: 8bit+\r\n\r\n<a href="https://hidden.example/">x</a>',
+    ])
+
+    const { output, summary } = await h.deps.rewriter.rewriteMessage(input)
+    const [link] = signedLinks(bytesToBinary(output), h.deps)
+    const click = await h.app.request(new URL(link ?? '').pathname)
+
+    expect(summary.findings).toMatchObject([
+      { verdict: 'warn', reason: 'unreadable_part_in_message', source: 'rewriter' },
+    ])
+    expect(await click.text()).toContain('unreadable_part_in_message')
+  })
+
+  it('adds no finding when every part uses an encoding MIME defines (benign twin)', async () => {
+    const h = createHarness()
+    const input = multipart([
+      'Content-Type: text/plain\r\n\r\nSee https://shop.example/ for details.',
+      'Content-Type: text/html\r\nContent-Transfer-Encoding: 8bit\r\n\r\n<a href="https://other.example/">x</a>',
+    ])
+
+    const { summary } = await h.deps.rewriter.rewriteMessage(input)
+
+    expect(summary.rewritten).toBe(2)
+    expect(summary.findings).toEqual([])
   })
 
   it('keeps links of a clean message clean', async () => {

@@ -121,7 +121,7 @@ export function asciiDomain(domain: string): string {
 }
 
 /** RFC 6532: header text may be raw UTF-8; anything else is read byte for byte. */
-function headerText(binary: string): string {
+export function headerText(binary: string): string {
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(binaryToBytes(binary))
   } catch {

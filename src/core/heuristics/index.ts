@@ -4,6 +4,7 @@
  */
 
 import { parseWebUrl } from '../url.js'
+import { hiddenAddress } from './address.js'
 import { brandLookalike, brandMisuse, mixedScript } from './brand.js'
 import { ipHost } from './ip-host.js'
 import {
@@ -31,6 +32,7 @@ export const HEURISTICS: readonly Heuristic[] = [
   sharedHosting,
   abusedTld,
   addressInHost,
+  hiddenAddress,
   opaqueLink,
   absurdShape,
 ]

@@ -9,6 +9,7 @@ import { parse } from 'tldts'
 import {
   ABUSED_TLDS,
   LOOKALIKE_COUNTRY_SUFFIXES,
+  S3_ENDPOINT,
   SHARED_HOSTING,
   USER_CONTENT,
 } from '../lists/hosting.js'
@@ -80,6 +81,7 @@ export const sharedHosting: Heuristic = ({ url }) => {
 function sharedPlace(host: string, path: string): string | null {
   const platform = underAny(host, SHARED)
   if (platform !== null && host !== platform && host !== `www.${platform}`) return platform
+  if (S3_ENDPOINT.test(host)) return 'Amazon S3 storage'
 
   const content = USER_CONTENT.find((entry) => {
     const slash = entry.indexOf('/')

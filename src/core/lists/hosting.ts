@@ -77,6 +77,16 @@ export const SHARED_HOSTING: readonly string[] = [
   'crabdance.com',
 ]
 
+/**
+ * Amazon S3's regional endpoints, virtual-hosted (`bucket.s3.us-east-2.amazonaws.com`,
+ * `bucket.s3-website-eu-west-1.amazonaws.com`, `bucket.s3.dualstack.…`) or
+ * path-style (`s3.us-east-2.amazonaws.com/bucket/…`): the same customer
+ * buckets as `s3.amazonaws.com`, spelt per region (AWS documents the forms
+ * under "Amazon S3 endpoints"). Amazon's own site is never served from them.
+ */
+export const S3_ENDPOINT =
+  /(?:^|\.)s3(?:[.-](?:website|dualstack|accelerate|fips))*[.-][a-z]{2}(?:-gov)?-[a-z]+-\d\.amazonaws\.com$/
+
 export const USER_CONTENT: readonly string[] = [
   // Path-style buckets: the platform's own host serves every customer's files
   'storage.googleapis.com/',

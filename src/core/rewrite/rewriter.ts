@@ -9,7 +9,10 @@
  * one plan and one registration however many recipients there are.
  */
 
+import { readMessageHeader } from '../auth/header-block.js'
 import type { AuthSummary } from '../auth/types.js'
+import { type Brand, DEFAULT_BRANDS } from '../brands.js'
+import { observeSender, senderOf } from '../heuristics/sender.js'
 import type { LinkContext, Linker } from '../linker.js'
 import type { MessageFinding } from '../store.js'
 import type { ClassifyOptions } from './classify.js'
@@ -70,6 +73,8 @@ export interface RewriterOptions {
   limits?: Partial<RewriteLimits>
   /** Milliseconds; also the clock of the time limit. */
   now: () => number
+  /** Protected brands, for the sender heuristics; default DEFAULT_BRANDS. */
+  brands?: readonly Brand[]
 }
 
 /**
@@ -112,6 +117,7 @@ export interface Rewriter {
 export function createRewriter(options: RewriterOptions): Rewriter {
   const limits: RewriteLimits = { ...DEFAULT_LIMITS, ...options.limits }
   const attached = options.rewriteAttachedMessages ?? true
+  const brands = options.brands ?? DEFAULT_BRANDS
 
   function workContext(): WorkContext {
     return {
@@ -121,8 +127,15 @@ export function createRewriter(options: RewriterOptions): Rewriter {
     }
   }
 
-  async function prepare(planned: PlannedMessage, context: LinkContext) {
-    const findings = [...(context.findings ?? []), ...messageFindings(planned.works, options.now())]
+  /** `input` is the whole message, whose From field the sender heuristics read; absent for bare bodies. */
+  async function prepare(planned: PlannedMessage, context: LinkContext, input?: Uint8Array) {
+    const now = options.now()
+    const sender = input === undefined ? [] : senderFindings(input, brands, now)
+    const findings = [
+      ...(context.findings ?? []),
+      ...messageFindings(planned.works, planned.flags, now),
+      ...sender,
+    ]
     const messageId = context.messageId ?? planned.message?.messageId ?? null
     const linkTexts = linkTextsOf(planned.works.map((work) => work.plan))
     const links = await options.linker.prepare(planned.targets, {
@@ -140,7 +153,7 @@ export function createRewriter(options: RewriterOptions): Rewriter {
     extras: MessageOptions = {},
   ) {
     const planned = planMessage(input, workContext(), attached)
-    const { findings, links } = await prepare(planned, context)
+    const { findings, links } = await prepare(planned, context, input)
     const rendered = renderMessage(
       input,
       planned,
@@ -157,7 +170,7 @@ export function createRewriter(options: RewriterOptions): Rewriter {
     extras: MessageOptions = {},
   ): Promise<BatchResult> {
     const planned = planMessage(input, workContext(), attached)
-    const { findings, links } = await prepare(planned, context)
+    const { findings, links } = await prepare(planned, context, input)
     const render = async (recipient: string) =>
       renderMessage(
         input,
@@ -190,6 +203,17 @@ export function createRewriter(options: RewriterOptions): Rewriter {
     rewriteHtml: (input, context = {}) => rewriteBare(input, 'html', context),
     rewriteText: (input, context = {}) => rewriteBare(input, 'text', context),
   }
+}
+
+/** What the From field says about the message (heuristics/sender.ts), as message findings. */
+function senderFindings(
+  input: Uint8Array,
+  brands: readonly Brand[],
+  now: number,
+): MessageFinding[] {
+  const sender = senderOf(readMessageHeader(input))
+  if (sender === null) return []
+  return observeSender(sender, brands).map((o) => ({ ...o, source: 'heuristics', checkedAt: now }))
 }
 
 async function* copies(

@@ -246,11 +246,6 @@ export function replacementsFor(work: LeafWork, links: ReadonlyMap<string, strin
   return replacements
 }
 
-/**
- * Findings about the whole message. A script or data link cannot be checked
- * at click time (it never reaches us), and a form sends what the reader types
- * straight to its target: either marks every link of the message.
- */
 /** `data:, javascript:` for the warning page: which kinds were seen, not the links themselves. */
 function unsafeSchemes(skips: readonly { url: string }[]): string {
   const schemes = skips.map((s) => schemeOf(cleanHref(s.url)) ?? 'script')
@@ -260,7 +255,35 @@ function unsafeSchemes(skips: readonly { url: string }[]): string {
     .join(', ')
 }
 
-export function messageFindings(works: readonly LeafWork[], now: number): MessageFinding[] {
+/**
+ * Parts passed through unread because the sender wrapped them in something
+ * mail does not allow or we cannot decode: a Content-Transfer-Encoding that
+ * RFC 2045 section 6 does not define (`hexa`, `8bit+`), a transfer encoding
+ * on a multipart or message/rfc822 entity (forbidden by RFC 2045 section 6.4
+ * and RFC 2046 section 5.2.1), or a charset such as UTF-7 that cannot be
+ * handled byte-exactly. Lenient clients still show such parts, so their
+ * links reach the reader unchecked; filters that follow the RFCs skip them,
+ * which is why phishing uses them.
+ */
+const UNREADABLE_PART_FLAGS: ReadonlySet<string> = new Set([
+  'unknown_transfer_encoding',
+  'encoded_multipart',
+  'encoded_message',
+  'unsupported_charset',
+])
+
+/**
+ * Findings about the whole message. A script or data link cannot be checked
+ * at click time (it never reaches us), a form sends what the reader types
+ * straight to its target, and a part we could not read may hold links we
+ * never saw: each marks every link of the message, since a link we cannot
+ * judge must not make the others look safe.
+ */
+export function messageFindings(
+  works: readonly LeafWork[],
+  flags: readonly MimeFlag[],
+  now: number,
+): MessageFinding[] {
   const plans = works.map((work) => work.plan)
   const unsafe = plans.flatMap((plan) => plan.skipped).filter((s) => s.reason === 'unsafe_scheme')
   const forms = [...new Set(plans.flatMap((plan) => plan.formTargets).map(hostOf))]
@@ -284,7 +307,25 @@ export function messageFindings(works: readonly LeafWork[], now: number): Messag
       detail: `the message contains a form that sends what you type to ${forms.slice(0, 5).join(', ')}`,
     })
   }
+  const unreadable = new Set(
+    flags.filter((f) => UNREADABLE_PART_FLAGS.has(f.reason)).map((f) => f.part),
+  )
+  if (unreadable.size > 0) {
+    findings.push({
+      verdict: 'warn',
+      reason: 'unreadable_part_in_message',
+      source: 'rewriter',
+      checkedAt: now,
+      detail: unreadableDetail(unreadable.size),
+    })
+  }
   return findings
+}
+
+function unreadableDetail(count: number): string {
+  const parts = count === 1 ? 'one part of the message uses' : `${count} parts of the message use`
+  const links = count === 1 ? 'its links were' : 'their links were'
+  return `${parts} an invalid encoding or an unsupported character set, so ${links} not checked`
 }
 
 function hostOf(target: string): string {
