@@ -555,6 +555,31 @@ describe('scanHtml agrees with parse5 on a and area hrefs', () => {
   })
 })
 
+describe('scanHtml: conditional comments stay linear', () => {
+  it('does not search the rest of the document afresh for each unclosed block', () => {
+    const src = '<!--[if mso]>x-->'.repeat(60_000) + '<a href="https://after.example/">'
+    const started = performance.now()
+    expect(raws(src)).toEqual(['https://after.example/'])
+    // Quadratic, this took about 15 s; linear, it takes milliseconds.
+    expect(performance.now() - started).toBeLessThan(2000)
+  })
+
+  it('reads a long blank run after <!--[if mso]><! without backtracking', () => {
+    const src = `<!--[if mso]><!${' '.repeat(100_000)}x--><a href="https://after.example/">`
+    const started = performance.now()
+    expect(raws(src)).toEqual(['https://after.example/'])
+    expect(performance.now() - started).toBeLessThan(2000)
+  })
+
+  it('still finds the block end shared by several unclosed blocks', () => {
+    const src =
+      '<!--[if mso]><v:rect href="https://m.example/1"/><!-- a -->' +
+      '<!--[if mso]><v:rect href="https://m.example/2"/><!-- b --><![endif]-->' +
+      '<!--[if mso]><v:rect href="https://m.example/3"/><!-- c --><![endif]-->'
+    expect(raws(src)).toEqual(['https://m.example/1', 'https://m.example/3'])
+  })
+})
+
 describe('Outlook conditional blocks holding a plain comment', () => {
   it('finds the VML button after an inner comment, once', () => {
     const src =

@@ -48,6 +48,7 @@ import {
 } from './html-attributes.js'
 import { ForeignStack } from './html-foreign.js'
 import {
+  EndifFinder,
   GT,
   asciiLowerCase,
   attributeValueEnd,
@@ -110,13 +111,17 @@ class RegionScan {
   private readonly foreign = new ForeignStack()
   /** Set when the deadline stopped the scan; the region and its callers stop too. */
   private outOfTime = false
+  /** Shared by the region's conditional comments, so that finding their ends stays linear. */
+  private readonly endifs: EndifFinder
 
   constructor(
     private readonly src: string,
     private readonly to: number,
     private readonly kind: RegionKind,
     private readonly sink: ScanSink,
-  ) {}
+  ) {
+    this.endifs = new EndifFinder(src)
+  }
 
   /** Scans from `from` to the end of the region; false when the deadline stopped it. */
   run(from: number): boolean {
@@ -355,7 +360,7 @@ class RegionScan {
    * runs past the HTML comment, else null.
    */
   private scanConditionalComment(start: number, end: number): number | null {
-    const body = conditionalBody(this.src, start, end)
+    const body = conditionalBody(this.src, start, end, this.endifs)
     if (body === null) return null
 
     const inner = new RegionScan(this.src, body.end, 'conditional', this.sink)
