@@ -138,6 +138,17 @@ describe('scanHtml: base and non-link attributes (case 7)', () => {
     expect(scan('<base href><base href="https://x.example/">').baseHref).toBe('')
   })
 
+  it('ignores a base inside a template, whose content is not in the document (HTML 4.12.3)', () => {
+    // Taking "#" here would leave /pay unrewritten while the browser resolves it against evil.
+    const src =
+      '<template><base href="#"></template><base href="https://evil.example/"><a href="/pay">'
+    expect(scan(src).baseHref).toBe('https://evil.example/')
+    expect(
+      scan('<TEMPLATE><template></template><base href=a></Template ><base href=b>').baseHref,
+    ).toBe('b')
+    expect(scan('<svg><template></svg><base href=a>').baseHref).toBe('a')
+  })
+
   it('does not report the base href as a link', () => {
     expect(scan('<base href="https://x.example/">').links).toEqual([])
   })
