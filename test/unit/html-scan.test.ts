@@ -138,6 +138,17 @@ describe('scanHtml: base and non-link attributes (case 7)', () => {
     expect(scan('<base href><base href="https://x.example/">').baseHref).toBe('')
   })
 
+  it('ignores a base inside a template, whose content is not in the document (HTML 4.12.3)', () => {
+    // Taking "#" here would leave /pay unrewritten while the browser resolves it against evil.
+    const src =
+      '<template><base href="#"></template><base href="https://evil.example/"><a href="/pay">'
+    expect(scan(src).baseHref).toBe('https://evil.example/')
+    expect(
+      scan('<TEMPLATE><template></template><base href=a></Template ><base href=b>').baseHref,
+    ).toBe('b')
+    expect(scan('<svg><template></svg><base href=a>').baseHref).toBe('a')
+  })
+
   it('does not report the base href as a link', () => {
     expect(scan('<base href="https://x.example/">').links).toEqual([])
   })
@@ -552,6 +563,31 @@ describe('scanHtml agrees with parse5 on a and area hrefs', () => {
       }
       expect(scannerHrefSpans(html), html).toEqual(parse5HrefSpans(html))
     }
+  })
+})
+
+describe('scanHtml: conditional comments stay linear', () => {
+  it('does not search the rest of the document afresh for each unclosed block', () => {
+    const src = '<!--[if mso]>x-->'.repeat(60_000) + '<a href="https://after.example/">'
+    const started = performance.now()
+    expect(raws(src)).toEqual(['https://after.example/'])
+    // Quadratic, this took about 15 s; linear, it takes milliseconds.
+    expect(performance.now() - started).toBeLessThan(2000)
+  })
+
+  it('reads a long blank run after <!--[if mso]><! without backtracking', () => {
+    const src = `<!--[if mso]><!${' '.repeat(100_000)}x--><a href="https://after.example/">`
+    const started = performance.now()
+    expect(raws(src)).toEqual(['https://after.example/'])
+    expect(performance.now() - started).toBeLessThan(2000)
+  })
+
+  it('still finds the block end shared by several unclosed blocks', () => {
+    const src =
+      '<!--[if mso]><v:rect href="https://m.example/1"/><!-- a -->' +
+      '<!--[if mso]><v:rect href="https://m.example/2"/><!-- b --><![endif]-->' +
+      '<!--[if mso]><v:rect href="https://m.example/3"/><!-- c --><![endif]-->'
+    expect(raws(src)).toEqual(['https://m.example/1', 'https://m.example/3'])
   })
 })
 

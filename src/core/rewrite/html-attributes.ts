@@ -80,13 +80,14 @@ export const RAW_TEXT_ELEMENTS = new Set([
 
 /** Every name the scan acts on while no SVG or MathML element is open, by length. */
 const KNOWN_BY_LENGTH: string[][] = []
-for (const name of [...LINK_ATTRIBUTES.keys(), ...RAW_TEXT_ELEMENTS, 'body', 'math', 'svg']) {
+const OTHER_KNOWN = ['body', 'math', 'svg', 'template']
+for (const name of [...LINK_ATTRIBUTES.keys(), ...RAW_TEXT_ELEMENTS, ...OTHER_KNOWN]) {
   ;(KNOWN_BY_LENGTH[name.length] ??= []).push(name)
 }
 
 /**
  * The lower-cased name of the tag `src[start, end)` if the scan acts on it
- * (link elements, raw text elements, `body`, `svg`, `math`, VML's `v:*`),
+ * (link elements, raw text elements, `body`, `svg`, `math`, `template`, VML's `v:*`),
  * else ''. Compared in place, so the common `<td>` or `<span>` costs no string.
  */
 export function knownTagName(src: string, start: number, end: number): string {

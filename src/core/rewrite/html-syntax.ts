@@ -289,6 +289,7 @@ export function conditionalBody(
   src: string,
   start: number,
   end: number,
+  endifs: EndifFinder,
 ): { start: number; end: number; resumeAt: number | null } | null {
   const head = CONDITION_START.exec(src.slice(start, Math.min(end, start + CONDITION_WINDOW)))
   if (head === null) return null
@@ -300,10 +301,11 @@ export function conditionalBody(
 
   // `<!--[if !mso]><!-- -->` opens a downlevel-revealed block: its links are
   // ordinary markup after the comment, not part of a hidden block.
-  const rest = src.slice(start + head[0].length, end)
-  if (/^\s*<!(?:--)?\s*-?\s*$/.test(rest)) return null
+  // Trimmed first: two `\s*` around an optional `-` backtrack quadratically on a long blank run.
+  const rest = src.slice(start + head[0].length, end).trim()
+  if (/^<!(?:--)?(?:\s*-)?$/.test(rest)) return null
 
-  return extendedConditionalBody(src, start + head[0].length, end)
+  return extendedConditionalBody(start + head[0].length, end, endifs)
 }
 
 /** Outlook's end of a conditional block, as a whole token. */
@@ -316,9 +318,33 @@ const ENDIF_CLOSE = /<!\s*\[\s*endif\s*\]\s*-->/gi
  * block. The block then runs to the next `<![endif]-->`; the caller resumes
  * scanning after it, so nothing is read twice.
  */
-function extendedConditionalBody(src: string, bodyStart: number, commentEnd: number) {
-  ENDIF_CLOSE.lastIndex = commentEnd
-  const close = ENDIF_CLOSE.exec(src)
+function extendedConditionalBody(bodyStart: number, commentEnd: number, endifs: EndifFinder) {
+  const close = endifs.next(commentEnd)
   if (close === null) return null
-  return { start: bodyStart, end: close.index, resumeAt: close.index + close[0].length }
+  return { start: bodyStart, end: close.start, resumeAt: close.end }
+}
+
+/**
+ * Finds the next `<![endif]-->` at or after an offset, remembering the last
+ * answer: every conditional comment without its own `<![endif]` asks, and
+ * searching the rest of the document afresh each time would make
+ * `<!--[if mso]>x-->` repeated quadratic. Offsets asked for only grow, so a
+ * match (or the lack of one) found from an earlier offset still holds.
+ */
+export class EndifFinder {
+  private searchedFrom = Infinity
+  private found: { start: number; end: number } | null = null
+
+  constructor(private readonly src: string) {}
+
+  next(from: number): { start: number; end: number } | null {
+    const cached = from >= this.searchedFrom && (this.found === null || this.found.start >= from)
+    if (cached) return this.found
+
+    ENDIF_CLOSE.lastIndex = from
+    const close = ENDIF_CLOSE.exec(this.src)
+    this.searchedFrom = from
+    this.found = close === null ? null : { start: close.index, end: close.index + close[0].length }
+    return this.found
+  }
 }

@@ -48,11 +48,13 @@ import {
 } from './html-attributes.js'
 import { ForeignStack } from './html-foreign.js'
 import {
+  EndifFinder,
   GT,
   asciiLowerCase,
   attributeValueEnd,
   conditionalBody,
   endsAttributeName,
+  equalsAsciiLowerCase,
   findCommentEnd,
   findRawTextEnd,
   findScriptEnd,
@@ -110,13 +112,19 @@ class RegionScan {
   private readonly foreign = new ForeignStack()
   /** Set when the deadline stopped the scan; the region and its callers stop too. */
   private outOfTime = false
+  /** HTML `<template>` elements open: their content is a separate fragment, not the document. */
+  private templates = 0
+  /** Shared by the region's conditional comments, so that finding their ends stays linear. */
+  private readonly endifs: EndifFinder
 
   constructor(
     private readonly src: string,
     private readonly to: number,
     private readonly kind: RegionKind,
     private readonly sink: ScanSink,
-  ) {}
+  ) {
+    this.endifs = new EndifFinder(src)
+  }
 
   /** Scans from `from` to the end of the region; false when the deadline stopped it. */
   run(from: number): boolean {
@@ -263,6 +271,8 @@ class RegionScan {
     if (tag.name === 'body' && this.kind === 'document' && this.sink.bodyTagEnd === null) {
       this.sink.bodyTagEnd = after
     }
+    // Only `</template>` closes a template (§13.2.6.4.4), so a count tracks it exactly.
+    if (tag.name === 'template' && !tag.foreign) this.templates++
 
     // Start tags created in SVG/MathML switch no tokenizer state (§13.2.6.5).
     // A self-closing `<script/>` is still script data in HTML (§13.2.6.4.4).
@@ -291,10 +301,12 @@ class RegionScan {
   /**
    * The document base URL comes from the first `base` element with an `href`
    * attribute in tree order (HTML §4.2.3), wherever it sits. A valueless
-   * `<base href>` still counts, with an empty value.
+   * `<base href>` still counts, with an empty value. One in a template's
+   * content is not in the document's tree (§4.12.3) and sets nothing.
    */
   private commitBase(tag: OpenTag): void {
     if (this.kind !== 'document' || tag.foreign || !tag.hrefSeen) return
+    if (this.templates > 0) return
     if (this.sink.baseHref !== null) return
 
     const href = tag.href
@@ -317,6 +329,9 @@ class RegionScan {
     const gt = findTagEnd(this.src, nameEnd, this.to)
     if (gt < 0) return this.to
 
+    if (this.templates > 0 && nameEnd - nameStart === 8) {
+      if (equalsAsciiLowerCase(this.src, nameStart, 'template')) this.templates--
+    }
     // The name is only read while SVG or MathML is open: most documents never pay for it.
     if (!this.foreign.isEmpty()) {
       this.foreign.endTag(asciiLowerCase(this.src.slice(nameStart, nameEnd)))
@@ -355,7 +370,7 @@ class RegionScan {
    * runs past the HTML comment, else null.
    */
   private scanConditionalComment(start: number, end: number): number | null {
-    const body = conditionalBody(this.src, start, end)
+    const body = conditionalBody(this.src, start, end, this.endifs)
     if (body === null) return null
 
     const inner = new RegionScan(this.src, body.end, 'conditional', this.sink)
