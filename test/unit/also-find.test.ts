@@ -30,6 +30,19 @@ describe('links a mail client shows', () => {
     expect(summary.rewritten).toBe(4)
   })
 
+  it('resolves relative links against any usable base, since tree order may differ', async () => {
+    const h = createHarness()
+    // Foster parenting moves the second <base> before the table (HTML 13.2.6.1), so a
+    // browser resolves /pay against evil.example although "#" comes first in the source.
+    const html =
+      '<table><tr><td><base href="#"></td><base href="https://evil.example/"></table><a href="/pay">x</a>'
+
+    const { output, summary } = await h.deps.rewriter.rewriteHtml(html)
+
+    expect(await targetsIn(output, h.deps)).toEqual(['https://evil.example/pay'])
+    expect(summary.rewritten).toBe(1)
+  })
+
   it('finds form actions and button formactions', () => {
     const scan = scanHtml(
       '<form action="https://f.example/post" method="post"><input type=submit formaction="https://f.example/alt"><button formaction=/x>b</button></form>',

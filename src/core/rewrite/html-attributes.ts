@@ -15,6 +15,7 @@ export type RegionKind = 'document' | 'conditional'
 export interface ScanSink {
   links: HtmlLink[]
   baseHref: string | null
+  baseHrefs: string[]
   bodyTagEnd: number | null
   deadline: Deadline | undefined
   /** Start tags seen so far, for pacing the deadline checks. */

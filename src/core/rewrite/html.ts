@@ -77,11 +77,19 @@ import type { HtmlLink, HtmlScan } from './types.js'
  * scan stops and says it is incomplete.
  */
 export function scanHtml(src: string, deadline?: Deadline): HtmlScan {
-  const sink: ScanSink = { links: [], baseHref: null, bodyTagEnd: null, deadline, tags: 0 }
+  const sink: ScanSink = {
+    links: [],
+    baseHref: null,
+    baseHrefs: [],
+    bodyTagEnd: null,
+    deadline,
+    tags: 0,
+  }
 
   const complete = new RegionScan(src, src.length, 'document', sink).run(0)
 
-  return { links: sink.links, baseHref: sink.baseHref, bodyTagEnd: sink.bodyTagEnd, complete }
+  const { links, baseHref, baseHrefs, bodyTagEnd } = sink
+  return { links, baseHref, baseHrefs, bodyTagEnd, complete }
 }
 
 /** How many start tags pass between two looks at the clock: cheap, yet prompt. */
@@ -307,10 +315,11 @@ class RegionScan {
   private commitBase(tag: OpenTag): void {
     if (this.kind !== 'document' || tag.foreign || !tag.hrefSeen) return
     if (this.templates > 0) return
-    if (this.sink.baseHref !== null) return
 
     const href = tag.href
-    this.sink.baseHref = href === null ? '' : this.src.slice(href.start, href.end)
+    const value = href === null ? '' : this.src.slice(href.start, href.end)
+    this.sink.baseHref ??= value
+    this.sink.baseHrefs.push(value)
   }
 
   /**

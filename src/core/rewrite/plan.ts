@@ -6,6 +6,8 @@
 
 import { decodeHTMLAttribute } from 'entities'
 
+import { cleanHref, tryParseUrl } from '../url.js'
+
 import { anchorText } from './anchor-text.js'
 import { type ClassifyOptions, type SkipReason, classifyHref, classifyTextUrl } from './classify.js'
 import { scanHtml } from './html.js'
@@ -74,7 +76,7 @@ export interface PlanOptions {
 
 export function planHtml(src: string, decodeChars: ValueDecoder, options: PlanOptions): Plan {
   const scan = scanHtml(src, options.deadline)
-  const base = scan.baseHref === null ? null : decodeAttribute(scan.baseHref, decodeChars)
+  const base = documentBase(scan.baseHrefs.map((raw) => decodeAttribute(raw, decodeChars)))
   const plan = emptyPlan(scan.links.length, scan.bodyTagEnd ?? 0, scan.complete)
 
   for (const link of scan.links) {
@@ -96,6 +98,21 @@ export function planHtml(src: string, decodeChars: ValueDecoder, options: PlanOp
     }
   }
   return plan
+}
+
+/**
+ * The base URL links are resolved against: the first `<base href>` that is
+ * an absolute URL, else the first one (which then resolves nothing).
+ *
+ * A browser uses the first base in tree order (HTML §4.2.3), and tree order
+ * can put a later one first: a `<base>` inside a table is moved before it
+ * (§13.2.6.1, foster parenting). Trying each in turn means that whenever the
+ * browser could resolve a relative link to a web address, so do we, and the
+ * link is rewritten and checked; once rewritten, the browser's base no longer
+ * decides where the click goes.
+ */
+function documentBase(bases: readonly string[]): string | null {
+  return bases.find((base) => tryParseUrl(cleanHref(base)) !== null) ?? bases[0] ?? null
 }
 
 /** Plans a plain-text document that is already text (offsets are string offsets). */

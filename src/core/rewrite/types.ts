@@ -31,6 +31,12 @@ export interface HtmlScan {
   links: HtmlLink[]
   /** The raw (undecoded) href of the first `<base href>`, or null when there is none. */
   baseHref: string | null
+  /**
+   * Every document `<base href>` in source order, the first included. Tree
+   * order can differ (a `<base>` inside a table is moved before it), so the
+   * planner tries them in turn rather than trusting the first alone.
+   */
+  baseHrefs: string[]
   /** Offset just after the `>` of the first `<body>` start tag, or null; notices go there. */
   bodyTagEnd: number | null
   /** False when the deadline stopped the scan: `links` then holds only what was found before. */
