@@ -2,6 +2,7 @@ import { parse, type DefaultTreeAdapterTypes } from 'parse5'
 import { describe, expect, it } from 'vitest'
 
 import { scanHtml } from '../../src/core/rewrite/html.js'
+import { EndifFinder } from '../../src/core/rewrite/html-syntax.js'
 import type { HtmlLink, HtmlScan } from '../../src/core/rewrite/types.js'
 
 /** Scans and checks the invariants every result must keep. */
@@ -409,6 +410,51 @@ describe('scanHtml: places where a plain tokenizer would desync from a browser',
   })
 })
 
+describe('scanHtml: documents with SVG or MathML follow the tree builder', () => {
+  it.each([
+    [
+      'an HTML end tag closes the SVG inside it',
+      '<div><svg></div><style><g title="</style><a href=x>">',
+      ['x'],
+    ],
+    ['raw text after that is not markup', '<div><svg></div><style><a href=x></style>', []],
+    [
+      '</svg> is ignored while an HTML child of <desc> is open',
+      '<svg><desc><span></svg></span></desc><style><a href=z>',
+      ['z'],
+    ],
+    [
+      '<malignmark> after an HTML child of <mi> is HTML',
+      '<math><mi><ruby><malignmark><![CDATA[<li><a href=u0>',
+      ['u0'],
+    ],
+  ])('%s', (_name, src, expected) => {
+    expect(raws(src)).toEqual(expected)
+  })
+
+  it('reads SVG links written with xlink:href, and lets href win over it (SVG 2)', () => {
+    const src =
+      '<svg><a xlink:href="https://one.example/"><text>1</text></a>' +
+      '<a xlink:href="https://no.example/" href="https://two.example/"><text>2</text></a></svg>'
+    expect(raws(src)).toEqual(['https://one.example/', 'https://two.example/'])
+  })
+
+  it('keeps the links of Outlook conditional comments, marked as such', () => {
+    const src =
+      '<svg></svg><!--[if mso]><a href="https://mso.example/">x</a><![endif]--><a href="https://doc.example/">y</a>'
+    expect(scan(src).links.map((link) => [link.source, link.raw])).toEqual([
+      ['mso-a', 'https://mso.example/'],
+      ['a', 'https://doc.example/'],
+    ])
+  })
+
+  it('takes the base in tree order, leaving out template contents', () => {
+    const result = scan('<svg></svg><template><base href="a"></template><base href="b"><base href>')
+    expect(result.baseHrefs).toEqual(['b', ''])
+    expect(result.baseHref).toBe('b')
+  })
+})
+
 type Parse5Node = DefaultTreeAdapterTypes.Node
 
 /** The value spans of every a/area href that parse5 (a WHATWG-conformant parser) creates. */
@@ -428,7 +474,8 @@ function parse5HrefSpans(html: string): string[] {
     if ('content' in node) pending.push(node.content)
   }
 
-  return spans.sort()
+  // The adoption agency algorithm clones an <a> (§13.2.6.4.7): one source span, several elements.
+  return [...new Set(spans)].sort()
 }
 
 /** parse5 locates the whole `name="value"`; narrow that to the value. */
@@ -444,10 +491,15 @@ function valueSpan(html: string, start: number, end: number): string | null {
 }
 
 function scannerHrefSpans(html: string): string[] {
-  return scan(html)
-    .links.filter((link) => link.source === 'a' || link.source === 'area')
-    .map((link) => `${link.start}-${link.end}`)
-    .sort()
+  return (
+    scan(html)
+      .links.filter((link) => link.source === 'a' || link.source === 'area')
+      // `href=>` has an empty value, but parse5's location for it stops before the `=`,
+      // so valueSpan cannot see that value: leave those out of the comparison.
+      .filter((link) => !(link.quote === 'none' && link.start === link.end))
+      .map((link) => `${link.start}-${link.end}`)
+      .sort()
+  )
 }
 
 describe('scanHtml agrees with parse5 on a and area hrefs', () => {
@@ -481,7 +533,7 @@ describe('scanHtml agrees with parse5 on a and area hrefs', () => {
    * are left out on purpose: parse5 drops `<a>` elements there (legacy select
    * parsing, frameset mode), which is harmless over-reporting by the scanner.
    */
-  it('on 1,500 generated documents', () => {
+  it('on 5,000 generated documents', () => {
     const fragments = [
       '<a href="L">',
       "<a href='L'>",
@@ -548,13 +600,17 @@ describe('scanHtml agrees with parse5 on a and area hrefs', () => {
       '<svg/>',
       '<span>',
     ]
+    // mulberry32: 32-bit integer arithmetic throughout (Math.imul), so every
+    // seed gives a full-period stream; a float LCG here lost most of its states.
     let seed = 20240601
     const next = (n: number): number => {
-      seed = (seed * 1103515245 + 12345) & 0x7fffffff
-      return seed % n
+      seed = (seed + 0x6d2b79f5) | 0
+      let t = Math.imul(seed ^ (seed >>> 15), seed | 1)
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+      return ((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n) | 0
     }
 
-    for (let doc = 0; doc < 1500; doc++) {
+    for (let doc = 0; doc < 5000; doc++) {
       let html = ''
       let id = 0
       const length = 1 + next(24)
@@ -568,18 +624,20 @@ describe('scanHtml agrees with parse5 on a and area hrefs', () => {
 
 describe('scanHtml: conditional comments stay linear', () => {
   it('does not search the rest of the document afresh for each unclosed block', () => {
-    const src = '<!--[if mso]>x-->'.repeat(60_000) + '<a href="https://after.example/">'
-    const started = performance.now()
+    const block = '<!--[if mso]>x-->'
+    const src = block.repeat(60_000) + '<a href="https://after.example/">'
     expect(raws(src)).toEqual(['https://after.example/'])
-    // Quadratic, this took about 15 s; linear, it takes milliseconds.
-    expect(performance.now() - started).toBeLessThan(2000)
+
+    // What the scan asks for each block: the next <![endif]--> after it. There is none,
+    // and one search must answer all 60,000 (it answered each afresh, quadratically).
+    const finder = new EndifFinder(src)
+    for (let at = block.length; at <= src.length; at += block.length) finder.next(at)
+    expect(finder.searches).toBe(1)
   })
 
-  it('reads a long blank run after <!--[if mso]><! without backtracking', () => {
+  it('reads a long blank run after <!--[if mso]><! as a downlevel-revealed opener', () => {
     const src = `<!--[if mso]><!${' '.repeat(100_000)}x--><a href="https://after.example/">`
-    const started = performance.now()
     expect(raws(src)).toEqual(['https://after.example/'])
-    expect(performance.now() - started).toBeLessThan(2000)
   })
 
   it('still finds the block end shared by several unclosed blocks', () => {

@@ -16,6 +16,10 @@ export interface ScanSink {
   links: HtmlLink[]
   baseHref: string | null
   baseHrefs: string[]
+  /** The links of `links` that were found in conditional comments. */
+  conditional: HtmlLink[]
+  /** True once the document opened an SVG or MathML element. */
+  sawForeign: boolean
   bodyTagEnd: number | null
   deadline: Deadline | undefined
   /** Start tags seen so far, for pacing the deadline checks. */

@@ -334,6 +334,8 @@ function extendedConditionalBody(bodyStart: number, commentEnd: number, endifs: 
 export class EndifFinder {
   private searchedFrom = Infinity
   private found: { start: number; end: number } | null = null
+  /** How many times the source was searched: once per distinct end, however many blocks share it. */
+  searches = 0
 
   constructor(private readonly src: string) {}
 
@@ -342,6 +344,7 @@ export class EndifFinder {
     if (cached) return this.found
 
     ENDIF_CLOSE.lastIndex = from
+    this.searches++
     const close = ENDIF_CLOSE.exec(this.src)
     this.searchedFrom = from
     this.found = close === null ? null : { start: close.index, end: close.index + close[0].length }

@@ -23,18 +23,20 @@
  * - foreign content (§13.2.6.5): inside `<svg>` and `<math>` the elements
  *   `<style>`, `<title>`, `<script>`… are not raw text and `<![CDATA[` is a
  *   real section (elsewhere it is a bogus comment ending at the first `>`),
- *   approximated by a stack of the open SVG/MathML elements;
+ *   tracked with a stack of the open SVG/MathML elements; and once a document
+ *   has opened either, its links are taken from parse5's tree instead
+ *   (html-tree.ts), since the rest of the foreign-content rules need the whole
+ *   stack of open elements;
  * - Outlook conditional comments, whose bodies Outlook renders as markup.
  *
  * Nothing recurses per nesting level: the only nesting is one extra scan for
  * the body of each Outlook conditional comment.
  *
- * Known gaps, all in markup that mail clients rarely render: HTML elements
- * inside SVG `<foreignObject>` are not tracked, so a malformed mix of the two
- * can still mislead the foreign-content stack; and `<style>`, `<title>`… in a
- * `<select>` are read as raw text, as the current standard does (select
- * content now goes through "in body"), whereas parsers with the legacy "in
- * select" insertion mode, parse5 8 among them, ignore those start tags.
+ * A known gap, in markup that mail clients rarely render: `<style>`,
+ * `<title>`… in a `<select>` are read as raw text, as the current standard
+ * does (select content now goes through "in body"), whereas parsers with the
+ * legacy "in select" insertion mode, parse5 8 among them, ignore those start
+ * tags.
  */
 
 import {
@@ -47,6 +49,7 @@ import {
   recordAttribute,
 } from './html-attributes.js'
 import { ForeignStack } from './html-foreign.js'
+import { treeLinks } from './html-tree.js'
 import {
   EndifFinder,
   GT,
@@ -81,15 +84,36 @@ export function scanHtml(src: string, deadline?: Deadline): HtmlScan {
     links: [],
     baseHref: null,
     baseHrefs: [],
+    conditional: [],
+    sawForeign: false,
     bodyTagEnd: null,
     deadline,
     tags: 0,
   }
 
   const complete = new RegionScan(src, src.length, 'document', sink).run(0)
+  if (complete && sink.sawForeign) return withTreeLinks(src, sink)
 
   const { links, baseHref, baseHrefs, bodyTagEnd } = sink
   return { links, baseHref, baseHrefs, bodyTagEnd, complete }
+}
+
+/**
+ * For a document that opened SVG or MathML: the document's links and bases
+ * as the tree builder sees them (html-tree.ts), plus what our scan found in
+ * Outlook conditional comments, which are comments to any HTML parser. A
+ * link both report (markup after a comment that Outlook's block still
+ * covers) is kept once, as the conditional one.
+ */
+function withTreeLinks(src: string, sink: ScanSink): HtmlScan {
+  const tree = treeLinks(src)
+  const conditional = sink.conditional
+  const taken = new Set(conditional.map((link) => link.start))
+  const links = [...conditional, ...tree.links.filter((link) => !taken.has(link.start))]
+  links.sort((a, b) => a.start - b.start)
+
+  const baseHref = tree.baseHrefs[0] ?? null
+  return { links, baseHref, baseHrefs: tree.baseHrefs, bodyTagEnd: sink.bodyTagEnd, complete: true }
 }
 
 /** How many start tags pass between two looks at the clock: cheap, yet prompt. */
@@ -276,6 +300,8 @@ class RegionScan {
     const after = gt + 1
     this.commitTag(tag, after)
     this.foreign.startTag(tag, tag.selfClosing)
+    // From the first SVG or MathML element on, the tree builder decides (html-tree.ts).
+    if (this.kind === 'document' && !this.foreign.isEmpty()) this.sink.sawForeign = true
     if (tag.name === 'body' && this.kind === 'document' && this.sink.bodyTagEnd === null) {
       this.sink.bodyTagEnd = after
     }
@@ -304,6 +330,7 @@ class RegionScan {
     const link: HtmlLink = { start, end, raw: this.src.slice(start, end), quote, source }
     if (source === 'a' || source === 'mso-a') link.contentStart = contentStart
     this.sink.links.push(link)
+    if (this.kind === 'conditional') this.sink.conditional.push(link)
   }
 
   /**
