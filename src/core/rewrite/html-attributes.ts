@@ -20,6 +20,11 @@ export interface ScanSink {
   conditional: HtmlLink[]
   /** True once the document opened an SVG or MathML element. */
   sawForeign: boolean
+  /**
+   * True when, after that, the scan took a decision that rests on its
+   * approximate foreign-content stack: raw text, CDATA, `<base>`, `<template>`.
+   */
+  needsTree: boolean
   bodyTagEnd: number | null
   deadline: Deadline | undefined
   /** Start tags seen so far, for pacing the deadline checks. */
@@ -50,6 +55,8 @@ export interface OpenTag {
   href: AttributeValue | null
   encoding: string | null
   hasFontAttribute: boolean
+  /** An SVG `<a>`'s `xlink:href` (SVG 1.1), the link when there is no `href` (SVG 2 §16.3). */
+  xlinkHref: AttributeValue | null
 }
 
 /**
@@ -125,6 +132,7 @@ export function openTag(name: string, foreign: boolean): OpenTag {
     href: null,
     encoding: null,
     hasFontAttribute: false,
+    xlinkHref: null,
   }
 }
 
@@ -152,10 +160,12 @@ export function recordAttribute(
     return
   }
 
-  // The rest only steers the foreign-content stack.
-  if (!tag.foreign || length > 8) return
+  // The rest only matters in SVG/MathML content.
+  if (!tag.foreign || length > 10) return
   const name = asciiLowerCase(src.slice(nameStart, nameEnd))
-  if (name === 'encoding' && tag.encoding === null) {
+  if (name === 'xlink:href' && tag.name === 'a') {
+    tag.xlinkHref ??= value
+  } else if (name === 'encoding' && tag.encoding === null) {
     tag.encoding = value === null ? '' : src.slice(value.start, value.end)
   } else if (FONT_BREAKOUT_ATTRIBUTES.has(name)) {
     tag.hasFontAttribute = true

@@ -41,6 +41,7 @@
 
 import {
   type OpenTag,
+  RAW_TEXT_ELEMENTS,
   type RegionKind,
   type ScanSink,
   knownTagName,
@@ -86,13 +87,14 @@ export function scanHtml(src: string, deadline?: Deadline): HtmlScan {
     baseHrefs: [],
     conditional: [],
     sawForeign: false,
+    needsTree: false,
     bodyTagEnd: null,
     deadline,
     tags: 0,
   }
 
   const complete = new RegionScan(src, src.length, 'document', sink).run(0)
-  if (complete && sink.sawForeign) return withTreeLinks(src, sink)
+  if (complete && sink.needsTree) return withTreeLinks(src, sink)
 
   const { links, baseHref, baseHrefs, bodyTagEnd } = sink
   return { links, baseHref, baseHrefs, bodyTagEnd, complete }
@@ -300,8 +302,7 @@ class RegionScan {
     const after = gt + 1
     this.commitTag(tag, after)
     this.foreign.startTag(tag, tag.selfClosing)
-    // From the first SVG or MathML element on, the tree builder decides (html-tree.ts).
-    if (this.kind === 'document' && !this.foreign.isEmpty()) this.sink.sawForeign = true
+    if (this.kind === 'document') this.noteForeignDecision(tag.name)
     if (tag.name === 'body' && this.kind === 'document' && this.sink.bodyTagEnd === null) {
       this.sink.bodyTagEnd = after
     }
@@ -316,6 +317,24 @@ class RegionScan {
     return findRawTextEnd(this.src, after, this.to, tag.rawText)
   }
 
+  /**
+   * Once SVG or MathML has been opened, the stack the scan keeps may be wrong
+   * about what is still open (html-tree.ts says why). That only matters where
+   * the scan acts on it: a raw-text element, a `<base>` or `<template>`, or a
+   * CDATA section (name ''). A document reaching one is read by the tree
+   * builder instead; inline SVG icons, the common case, never do.
+   */
+  private noteForeignDecision(name: string): void {
+    const sink = this.sink
+    if (!sink.sawForeign) {
+      sink.sawForeign = !this.foreign.isEmpty()
+      return
+    }
+    if (name === '' || RAW_TEXT_ELEMENTS.has(name) || name === 'base' || name === 'template') {
+      sink.needsTree = true
+    }
+  }
+
   /** `contentStart` is the offset just past the start tag's `>`, where an anchor's text begins. */
   private commitTag(tag: OpenTag, contentStart: number): void {
     if (tag.name === 'base') {
@@ -323,10 +342,11 @@ class RegionScan {
       return
     }
 
-    const source = tag.name === null ? null : linkSource(tag.name, this.kind)
-    if (source === null || tag.href === null) return
+    const source = linkSource(tag.name, this.kind)
+    const href = tag.href ?? (tag.hrefSeen ? null : tag.xlinkHref)
+    if (source === null || href === null) return
 
-    const { start, end, quote } = tag.href
+    const { start, end, quote } = href
     const link: HtmlLink = { start, end, raw: this.src.slice(start, end), quote, source }
     if (source === 'a' || source === 'mso-a') link.contentStart = contentStart
     this.sink.links.push(link)
@@ -382,6 +402,7 @@ class RegionScan {
 
     if (src.startsWith('--', open) && open + 2 <= this.to) return this.comment(open + 2)
     // CDATA sections only exist with an adjusted current node outside HTML.
+    if (src.startsWith(CDATA_OPEN, open) && this.kind === 'document') this.noteForeignDecision('')
     if (src.startsWith(CDATA_OPEN, open) && this.foreign.allowsCdata()) {
       const close = src.indexOf(CDATA_CLOSE, open + CDATA_OPEN.length)
       return close < 0 || close >= this.to ? this.to : close + CDATA_CLOSE.length
