@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest'
 
 import { binaryToBytes, bytesToBinary } from '../../src/core/bytes.js'
 import { decodeQuotedPrintable } from '../../src/core/rewrite/qp.js'
+import { BROWSER } from '../support/clicks.js'
 import { createHarness, testConfig } from '../support/harness.js'
 import { signedLinks, targetsIn } from '../support/links.js'
 import { bodyOf, message, multipart } from '../support/mail.js'
@@ -287,6 +288,27 @@ describe('never rewrite', () => {
       { url: signedLinks(first.output, h.deps)[0], reason: 'own_link' },
     ])
     expect(textAgain.output).toBe(text.output)
+  })
+
+  it('does not take a form posting to our confirmation address for one of our links', async () => {
+    const h = createHarness()
+    const first = await h.deps.rewriter.rewriteHtml('<a href="https://bit.ly/abc">x</a>')
+    const [link] = signedLinks(first.output, h.deps)
+    // A second message's ready-made "continue" would skip the warning the first link gets.
+    const html = `<form method="post" action="${link}/go"><button>Open</button></form>`
+
+    const { output } = await h.deps.rewriter.rewriteHtml(html)
+    const [wrapped] = signedLinks(output, h.deps)
+    h.clock.now += 60_000
+    const press = await h.app.request(new URL(wrapped ?? '').pathname, {
+      method: 'POST',
+      headers: BROWSER,
+    })
+    const after = await h.app.request(press.headers.get('Location') ?? '', { headers: BROWSER })
+
+    expect(await targetsIn(output, h.deps)).toEqual([`${link}/go`])
+    expect(after.status).not.toBe(303)
+    expect(after.headers.get('Location')).not.toBe('https://bit.ly/abc')
   })
 
   it('skips configured hosts, with *. covering subdomains only', async () => {
