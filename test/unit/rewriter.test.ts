@@ -246,6 +246,21 @@ describe('message-level findings', () => {
     expect(await click.text()).toContain('unreadable_part_in_message')
   })
 
+  it('warns on every link of a message with a link too long to rewrite', async () => {
+    const h = createHarness(testConfig({ CLICKGATE_MAX_URL_LENGTH: '100' }))
+    const html = `<a href="https://evil.example/${'a'.repeat(100)}">x</a><a href="https://fine.example/">y</a>`
+
+    const { output, summary } = await h.deps.rewriter.rewriteHtml(html)
+    const [link] = signedLinks(output, h.deps)
+    h.clock.now += 60_000
+    const click = await h.app.request(new URL(link ?? '').pathname, { headers: BROWSER })
+
+    expect(summary.skipped.map((s) => s.reason)).toEqual(['url_too_long'])
+    expect(summary.findings).toMatchObject([{ verdict: 'warn', reason: 'long_link_in_message' }])
+    expect(click.status).toBe(200)
+    expect(await click.text()).toContain('long_link_in_message')
+  })
+
   it('adds no finding when every part uses an encoding MIME defines (benign twin)', async () => {
     const h = createHarness()
     const input = multipart([
