@@ -5,6 +5,8 @@
  * links, and the highlight is what exposes them.
  */
 
+import { showHidden } from './visible.js'
+
 export interface DestinationParts {
   /** `https://` */
   scheme: string
@@ -25,7 +27,7 @@ export function Destination({ parts, raw }: { parts: DestinationParts | null; ra
   if (!parts) {
     return (
       <p class="destination">
-        <code>{raw}</code>
+        <code>{showHidden(raw)}</code>
       </p>
     )
   }

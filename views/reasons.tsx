@@ -4,6 +4,8 @@
  * security team can see exactly why the link was stopped.
  */
 
+import { showHidden } from './visible.js'
+
 export interface Reason {
   /** Stable code, shown small for support staff. */
   code: string
@@ -26,18 +28,18 @@ export function Reasons({ reasons }: { reasons: Reason[] }) {
     <ul class="reasons">
       {reasons.map((reason) => (
         <li>
-          {reason.text} <small>({reason.code})</small>
-          {reason.detail ? <span class="detail"> {reason.detail}.</span> : null}
+          {showHidden(reason.text)} <small>({reason.code})</small>
+          {reason.detail ? <span class="detail"> {showHidden(reason.detail)}.</span> : null}
           {reason.layer ? (
             <span class="detail">
               {' '}
-              About the address inside the link: <code>{reason.layer}</code>
+              About the address inside the link: <code>{showHidden(reason.layer)}</code>
             </span>
           ) : null}
           {reason.evidence && reason.evidence.length > 0 ? (
             <ul class="evidence">
               {reason.evidence.map((line) => (
-                <li>{line}</li>
+                <li>{showHidden(line)}</li>
               ))}
             </ul>
           ) : null}
@@ -61,7 +63,7 @@ export function RedirectChain({ chain }: { chain: string[] }) {
       <ol class="chain">
         {chain.map((url) => (
           <li>
-            <code>{url}</code>
+            <code>{showHidden(url)}</code>
           </li>
         ))}
       </ol>

@@ -29,7 +29,7 @@ export const DEFAULT_ONE_TIME_WORDS: readonly string[] = [
 
 /**
  * True when the URL's path or query holds one of the words as whole words
- * (split on anything but letters and digits, case-folded), so
+ * (split on anything but letters and digits and at camelCase humps, case-folded), so
  * `/auth/verify?token=…` and `/reset-password` match while
  * `/verifying-the-news` does not. Multi-word entries such as `magic-link`
  * match the same words in sequence.
@@ -49,10 +49,20 @@ export function looksOneTime(
 }
 
 function wordsOf(text: string): string[] {
-  return text
+  return splitCamelCase(text)
     .toLowerCase()
     .split(/[^\p{L}\p{N}]+/u)
     .filter((w) => w.length > 0)
+}
+
+/**
+ * `resetPassword`, `VerifyEmail`, `OTPCode`: routes named in camelCase hold
+ * the same words with no separator, and a scanner spends them just the same.
+ */
+function splitCamelCase(text: string): string {
+  return text
+    .replace(/([\p{Ll}\p{N}])(\p{Lu})/gu, '$1 $2')
+    .replace(/(\p{Lu})(\p{Lu}\p{Ll})/gu, '$1 $2')
 }
 
 function decodeSafely(text: string): string {

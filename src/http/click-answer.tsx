@@ -14,7 +14,7 @@ import { ScannerPage } from '../../views/scanner.js'
 import { type Continue, WarningPage } from '../../views/warning.js'
 import type { AppEnv } from './env.js'
 import { destinationParts, reasonsOf } from './pages.js'
-import type { ClickContext } from './resolve.js'
+import { type ClickContext, REVIEW_QUERY } from './resolve.js'
 
 export async function answerClick(c: Context<AppEnv>, click: ClickContext): Promise<Response> {
   const { judgement, location, oneTime, classification, method } = click
@@ -25,11 +25,9 @@ export async function answerClick(c: Context<AppEnv>, click: ClickContext): Prom
   if (isPending(judgement.decision)) return checkingPage(c, click)
 
   // A one-time target is never fetched on behalf of a program, not even after a warning.
-  if (oneTime && classification.automated) {
-    return c.html(<ScannerPage action={confirmAction(click)} />, 200)
-  }
+  if (oneTime && classification.automated) return scannerPage(c, click)
 
-  if (method === 'POST') {
+  if (method === 'POST' && !click.review) {
     if (location === null) return warningPage(c, click, null)
     return c.redirect(location, 303)
   }
@@ -45,7 +43,7 @@ export async function answerClick(c: Context<AppEnv>, click: ClickContext): Prom
   }
 
   if (oneTime) return confirmPage(c, click, location)
-  return c.redirect(location, 302)
+  return c.redirect(location, method === 'POST' ? 303 : 302)
 }
 
 /**
@@ -108,6 +106,18 @@ function confirmPage(c: Context<AppEnv>, click: ClickContext, location: string) 
   )
 }
 
+/**
+ * Its button is for a person taken for a scanner (a click seconds after
+ * delivery, say). It posts back to us only: a redirect from that POST
+ * would skip a warning the person never saw, and naming the target's
+ * origin in `form-action` would tell the scanner where the link goes. The
+ * POST answers with the page a person gets (confirmation or warning).
+ */
+function scannerPage(c: Context<AppEnv>, click: ClickContext) {
+  c.header('Content-Security-Policy', pagePolicy("'self'"))
+  return c.html(<ScannerPage action={`${confirmAction(click)}?${REVIEW_QUERY}=1`} />, 200)
+}
+
 /** Our confirmation address for this link (see confirmUrlFor). */
 function confirmAction(click: ClickContext): string {
   return click.confirmUrl
@@ -126,9 +136,12 @@ function chainOf(click: ClickContext): string[] {
  */
 function allowFormTo(c: Context<AppEnv>, location: string): void {
   const origin = new URL(location).origin
-  c.header(
-    'Content-Security-Policy',
+  c.header('Content-Security-Policy', pagePolicy(`'self' ${origin}`))
+}
+
+function pagePolicy(formAction: string): string {
+  return (
     "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; " +
-      `form-action 'self' ${origin}; frame-ancestors 'none'`,
+    `form-action ${formAction}; frame-ancestors 'none'`
   )
 }

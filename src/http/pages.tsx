@@ -41,6 +41,8 @@ const REASON_TEXT: Record<string, string> = {
   not_http: 'This link does not lead to a web page.',
   script_link_in_message:
     'The message this link came from also contains a link that runs a script or carries hidden content, a common phishing trick.',
+  long_link_in_message:
+    'The message this link came from also contains a link too long to be checked, a trick to get it past filters.',
   unreadable_part_in_message:
     'The message this link came from hides part of its content behind an invalid encoding, a trick to get links past filters; those links could not be checked.',
   sender_name_brand_mismatch:

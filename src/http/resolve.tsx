@@ -26,6 +26,9 @@ import type { AppDeps, AppEnv } from './env.js'
 /** The path segment after the token that our own confirmation forms post to. */
 export const CONFIRM_SEGMENT = 'go'
 
+/** Marks the scanner page's POST, which must lead to the page a person would have seen. */
+export const REVIEW_QUERY = 'review'
+
 /** User agents are attacker-controlled; keep enough to recognise a scanner, no more. */
 const MAX_USER_AGENT = 512
 
@@ -41,6 +44,8 @@ export interface ClickContext {
   method: 'GET' | 'HEAD' | 'POST'
   /** Where our confirmation forms for this link post (relative to the page). */
   confirmUrl: string
+  /** A POST from the scanner page's button: the person has seen no warning or confirmation yet. */
+  review: boolean
 }
 
 /**
@@ -153,6 +158,7 @@ async function judgeClick(
     classification,
     method,
     confirmUrl: confirmUrlFor(c.req.param('token') ?? ''),
+    review: method === 'POST' && c.req.query(REVIEW_QUERY) !== undefined,
   }
 }
 

@@ -645,7 +645,24 @@ describe('scanHtml: conditional comments stay linear', () => {
       '<!--[if mso]><v:rect href="https://m.example/1"/><!-- a -->' +
       '<!--[if mso]><v:rect href="https://m.example/2"/><!-- b --><![endif]-->' +
       '<!--[if mso]><v:rect href="https://m.example/3"/><!-- c --><![endif]-->'
-    expect(raws(src)).toEqual(['https://m.example/1', 'https://m.example/3'])
+    expect(raws(src)).toEqual(['https://m.example/1', 'https://m.example/2', 'https://m.example/3'])
+  })
+})
+
+describe('Outlook conditional blocks nested in one another', () => {
+  it('finds the links of the inner block, whatever the depth', () => {
+    const inner = '<a href="https://cb.example/">x</a><v:rect href="https://cb.example/v"/>'
+    for (const depth of [2, 3, 50_000]) {
+      const src = '<!--[if mso]>'.repeat(depth) + inner + '<![endif]-->'.repeat(depth)
+      expect(raws(src), `depth ${depth}`).toEqual(['https://cb.example/', 'https://cb.example/v'])
+    }
+  })
+
+  it('finds them after a downlevel-revealed opener inside a block', () => {
+    const src =
+      '<!--[if mso]><!--[if gte mso 9]><v:rect href="https://n.example/1"/><![endif]-->' +
+      '<![endif]--><a href="https://n.example/2">y</a>'
+    expect(raws(src)).toEqual(['https://n.example/1', 'https://n.example/2'])
   })
 })
 

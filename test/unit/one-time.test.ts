@@ -17,6 +17,20 @@ describe('looksOneTime', () => {
     }
   })
 
+  it('reads camelCase and PascalCase words, as web frameworks name their routes', () => {
+    for (const url of [
+      'https://a.example/account/resetPassword?token=x',
+      'https://a.example/verifyEmail?t=1',
+      'https://a.example/auth/ConfirmSignup?code=1',
+      'https://a.example/login?magicToken=abc',
+      'https://a.example/EmailVerification/abc',
+      'https://a.example/OTPCode/123',
+    ]) {
+      expect(looksOneTime(url), url).toBe(true)
+    }
+    expect(looksOneTime('https://a.example/presetColors/Resetting')).toBe(false)
+  })
+
   it('leaves look-alike words and ordinary pages alone', () => {
     for (const url of [
       'https://news.example/verifying-the-news',

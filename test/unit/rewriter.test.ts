@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest'
 
 import { binaryToBytes, bytesToBinary } from '../../src/core/bytes.js'
 import { decodeQuotedPrintable } from '../../src/core/rewrite/qp.js'
+import { BROWSER } from '../support/clicks.js'
 import { createHarness, testConfig } from '../support/harness.js'
 import { signedLinks, targetsIn } from '../support/links.js'
 import { bodyOf, message, multipart } from '../support/mail.js'
@@ -245,6 +246,21 @@ describe('message-level findings', () => {
     expect(await click.text()).toContain('unreadable_part_in_message')
   })
 
+  it('warns on every link of a message with a link too long to rewrite', async () => {
+    const h = createHarness(testConfig({ CLICKGATE_MAX_URL_LENGTH: '100' }))
+    const html = `<a href="https://evil.example/${'a'.repeat(100)}">x</a><a href="https://fine.example/">y</a>`
+
+    const { output, summary } = await h.deps.rewriter.rewriteHtml(html)
+    const [link] = signedLinks(output, h.deps)
+    h.clock.now += 60_000
+    const click = await h.app.request(new URL(link ?? '').pathname, { headers: BROWSER })
+
+    expect(summary.skipped.map((s) => s.reason)).toEqual(['url_too_long'])
+    expect(summary.findings).toMatchObject([{ verdict: 'warn', reason: 'long_link_in_message' }])
+    expect(click.status).toBe(200)
+    expect(await click.text()).toContain('long_link_in_message')
+  })
+
   it('adds no finding when every part uses an encoding MIME defines (benign twin)', async () => {
     const h = createHarness()
     const input = multipart([
@@ -287,6 +303,27 @@ describe('never rewrite', () => {
       { url: signedLinks(first.output, h.deps)[0], reason: 'own_link' },
     ])
     expect(textAgain.output).toBe(text.output)
+  })
+
+  it('does not take a form posting to our confirmation address for one of our links', async () => {
+    const h = createHarness()
+    const first = await h.deps.rewriter.rewriteHtml('<a href="https://bit.ly/abc">x</a>')
+    const [link] = signedLinks(first.output, h.deps)
+    // A second message's ready-made "continue" would skip the warning the first link gets.
+    const html = `<form method="post" action="${link}/go"><button>Open</button></form>`
+
+    const { output } = await h.deps.rewriter.rewriteHtml(html)
+    const [wrapped] = signedLinks(output, h.deps)
+    h.clock.now += 60_000
+    const press = await h.app.request(new URL(wrapped ?? '').pathname, {
+      method: 'POST',
+      headers: BROWSER,
+    })
+    const after = await h.app.request(press.headers.get('Location') ?? '', { headers: BROWSER })
+
+    expect(await targetsIn(output, h.deps)).toEqual([`${link}/go`])
+    expect(after.status).not.toBe(303)
+    expect(after.headers.get('Location')).not.toBe('https://bit.ly/abc')
   })
 
   it('skips configured hosts, with *. covering subdomains only', async () => {

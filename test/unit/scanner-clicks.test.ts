@@ -74,6 +74,13 @@ describe('click log labels', () => {
   })
 })
 
+/** Where the browser posts the page's form: its action resolved against the page's path. */
+function pressTarget(path: string, html: string): string {
+  const action = /<form method="post" action="([^"]+)"/.exec(html)?.[1] ?? ''
+  const url = new URL(action.replaceAll('&amp;', '&'), `http://clickgate.test${path}`)
+  return url.pathname + url.search
+}
+
 describe('one-time targets', () => {
   const reset = 'https://id.example/password/reset?token=once-123'
 
@@ -119,6 +126,46 @@ describe('one-time targets', () => {
 
     expect(response.status).toBe(200)
     expect(response.headers.get('Location')).toBeNull()
+  })
+
+  it('lets a person taken for a scanner (a fast click) through the scanner page', async () => {
+    const h = createHarness()
+    const path = await linkFor(h, reset)
+
+    // Clicked seconds after delivery, as right after asking for a reset: fast_click.
+    const page = await h.app.request(path, { headers: BROWSER })
+    const html = await page.text()
+    const pressed = await h.app.request(pressTarget(path, html), {
+      method: 'POST',
+      headers: BROWSER,
+    })
+    const pressedHtml = await pressed.text()
+
+    expect(html).toContain('opens on request')
+    // CSP form-action 'none' would make the browser refuse to submit the button's form.
+    expect(page.headers.get('Content-Security-Policy')).toContain("form-action 'self'")
+    expect(page.headers.get('Content-Security-Policy')).not.toContain('id.example')
+    expect(pressed.status).toBe(200)
+    expect(pressedHtml).toMatch(/<form method="post" action="[A-Za-z0-9_-]+\/go"/)
+    expect(pressed.headers.get('Content-Security-Policy')).toContain(
+      "form-action 'self' https://id.example",
+    )
+  })
+
+  it('shows the warning to a person who comes through the scanner page of a warned target', async () => {
+    const h = createHarness()
+    const path = await linkFor(h, 'https://203.0.113.9/verify?code=1')
+
+    const html = await (await h.app.request(path, { headers: BROWSER })).text()
+    const pressed = await h.app.request(pressTarget(path, html), {
+      method: 'POST',
+      headers: BROWSER,
+    })
+
+    expect(html).not.toContain('ip_host')
+    expect(pressed.status).toBe(200)
+    expect(pressed.headers.get('Location')).toBeNull()
+    expect(await pressed.text()).toContain('ip_host')
   })
 
   it('continues a warned one-time target through the form, not a link', async () => {

@@ -136,9 +136,16 @@ function checkTarget(target: string, options: ClassifyOptions): Decision {
   return { rewrite: true, target }
 }
 
+/**
+ * Only the exact shape we write, `<base>/r/<token>`, is ours to skip. Other
+ * addresses under `/r/` are never in a message we wrote: a ready-made form
+ * posting to `/r/<token>/go` (our pages' "continue") would take a reader
+ * past the warning that link gets, so it is wrapped like any other target.
+ */
 function isOwnLink(url: URL, base: URL): boolean {
   const prefix = base.pathname.replace(/\/$/, '') + '/r/'
-  return url.origin === base.origin && url.pathname.startsWith(prefix)
+  if (url.origin !== base.origin || !url.pathname.startsWith(prefix)) return false
+  return /^[A-Za-z0-9_-]+$/.test(url.pathname.slice(prefix.length))
 }
 
 /** Matches the host against `host` and `*.parent` entries (already lower-case ASCII). */

@@ -308,6 +308,12 @@ export function conditionalBody(
   return extendedConditionalBody(start + head[0].length, end, endifs)
 }
 
+/** Where the `[if …]>` at the start of a comment's content ends, or null when there is none. */
+export function conditionHeadEnd(src: string, start: number, end: number): number | null {
+  const head = CONDITION_START.exec(src.slice(start, Math.min(end, start + CONDITION_WINDOW)))
+  return head === null ? null : start + head[0].length
+}
+
 /** Outlook's end of a conditional block, as a whole token. */
 const ENDIF_CLOSE = /<!\s*\[\s*endif\s*\]\s*-->/gi
 

@@ -56,6 +56,7 @@ import {
   GT,
   asciiLowerCase,
   attributeValueEnd,
+  conditionHeadEnd,
   conditionalBody,
   endsAttributeName,
   equalsAsciiLowerCase,
@@ -412,6 +413,14 @@ class RegionScan {
   }
 
   private comment(contentStart: number): number {
+    if (this.kind === 'conditional') {
+      // A block nested in a block (`<!--[if mso]><!--[if gte mso 9]>…`) is markup to
+      // Outlook as well: read on after its condition, in this same region, so nothing
+      // recurses, before looking for the comment's end, which would make deep nesting
+      // quadratic. Rewriting a link Outlook might not show costs nothing.
+      const head = conditionHeadEnd(this.src, contentStart, this.to)
+      if (head !== null) return head
+    }
     const end = findCommentEnd(this.src, contentStart, this.to)
 
     if (this.kind === 'document') {

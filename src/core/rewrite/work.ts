@@ -307,6 +307,17 @@ export function messageFindings(
       detail: `the message contains a form that sends what you type to ${forms.slice(0, 5).join(', ')}`,
     })
   }
+  const tooLong = plans.flatMap((plan) => plan.skipped).filter((s) => s.reason === 'url_too_long')
+  if (tooLong.length > 0) {
+    // Padding a link past the length limit must not be a way around the click-time check.
+    findings.push({
+      verdict: 'warn',
+      reason: 'long_link_in_message',
+      source: 'rewriter',
+      checkedAt: now,
+      detail: `the message also contains ${tooLong.length} link(s) too long to check, left as they were`,
+    })
+  }
   const unreadable = new Set(
     flags.filter((f) => UNREADABLE_PART_FLAGS.has(f.reason)).map((f) => f.part),
   )
