@@ -43,6 +43,62 @@ describe('links a mail client shows', () => {
     expect(summary.rewritten).toBe(1)
   })
 
+  it('rewrites URLs written as text in HTML, which mail clients link by themselves', async () => {
+    const h = createHarness()
+    const html = [
+      '<p>Reset here: https://login.evil.example/reset?x=1&amp;y=2.</p>',
+      '<div>or www.evil.example/help</div>',
+      '<p>https&#58;//hidden.evil.example/x</p>',
+      '<a name="top"></a><p>https://after-anchor.example/</p>',
+      '<!--[if mso]><p>https://outlook.evil.example/</p><![endif]-->',
+    ].join('\n')
+
+    const { output } = await h.deps.rewriter.rewriteHtml(html)
+
+    expect(await targetsIn(output, h.deps)).toEqual([
+      'https://login.evil.example/reset?x=1&y=2',
+      'http://www.evil.example/help',
+      'https://hidden.evil.example/x',
+      'https://after-anchor.example/',
+      'https://outlook.evil.example/',
+    ])
+    // Only the URLs changed: the sentence's full stop and the markup around are kept.
+    const [first] = signedLinks(output, h.deps)
+    expect(output.startsWith(`<p>Reset here: ${first}.</p>`)).toBe(true)
+  })
+
+  it('leaves alone URL text that no client links: inside links, comments, raw text, attributes', async () => {
+    const h = createHarness()
+    const html = [
+      '<a href="https://a.example/">https://a.example/ shown</a>',
+      '<!-- https://comment.example/ -->',
+      '<title>https://title.example/</title><style>/* https://css.example/ */</style>',
+      '<script>var u = "https://script.example/"</script><textarea>https://ta.example/</textarea>',
+      '<p data-x="https://attr.example/">plain text, no address</p>',
+    ].join('')
+
+    const { output, summary } = await h.deps.rewriter.rewriteHtml(html)
+
+    expect(await targetsIn(output, h.deps)).toEqual(['https://a.example/'])
+    expect(summary.found).toBe(1)
+  })
+
+  it('reads text URLs as clients autolink them (GFM 6.9): brackets, punctuation, word starts', () => {
+    const scan = scanHtml(
+      '<p>(see https://x.example/wiki/A_(b)), WWW.Up.example! ftp://f.example/ ' +
+        'awww.no.example x@www.mail.example</p>',
+    )
+    expect(scan.textLinks.map((link) => link.raw)).toEqual([
+      'https://x.example/wiki/A_(b)',
+      'WWW.Up.example',
+    ])
+  })
+
+  it('ends a text URL before a UTF-8 no-break space in a part scanned as bytes', () => {
+    const scan = scanHtml('<p>https://x.example/a\xc2\xa0next</p>')
+    expect(scan.textLinks.map((link) => link.raw)).toEqual(['https://x.example/a'])
+  })
+
   it('finds form actions and button formactions', () => {
     const scan = scanHtml(
       '<form action="https://f.example/post" method="post"><input type=submit formaction="https://f.example/alt"><button formaction=/x>b</button></form>',

@@ -4,6 +4,7 @@
  */
 
 import { FONT_BREAKOUT_ATTRIBUTES } from './html-foreign.js'
+import type { HtmlTextScan } from './html-text.js'
 import { asciiLowerCase, equalsAsciiLowerCase } from './html-syntax.js'
 import type { Deadline } from './limits.js'
 import type { HtmlLink, HtmlLinkSource } from './types.js'
@@ -16,6 +17,8 @@ export interface ScanSink {
   links: HtmlLink[]
   baseHref: string | null
   baseHrefs: string[]
+  /** URLs in the text between tags. */
+  text: HtmlTextScan
   /** The links of `links` that were found in conditional comments. */
   conditional: HtmlLink[]
   /** True once the document opened an SVG or MathML element. */

@@ -50,6 +50,7 @@ import {
   recordAttribute,
 } from './html-attributes.js'
 import { ForeignStack } from './html-foreign.js'
+import { HtmlTextScan } from './html-text.js'
 import { treeLinks } from './html-tree.js'
 import {
   EndifFinder,
@@ -86,6 +87,7 @@ export function scanHtml(src: string, deadline?: Deadline): HtmlScan {
     links: [],
     baseHref: null,
     baseHrefs: [],
+    text: new HtmlTextScan(src),
     conditional: [],
     sawForeign: false,
     needsTree: false,
@@ -98,7 +100,7 @@ export function scanHtml(src: string, deadline?: Deadline): HtmlScan {
   if (complete && sink.needsTree) return withTreeLinks(src, sink)
 
   const { links, baseHref, baseHrefs, bodyTagEnd } = sink
-  return { links, baseHref, baseHrefs, bodyTagEnd, complete }
+  return { links, textLinks: sink.text.links, baseHref, baseHrefs, bodyTagEnd, complete }
 }
 
 /**
@@ -115,8 +117,14 @@ function withTreeLinks(src: string, sink: ScanSink): HtmlScan {
   const links = [...conditional, ...tree.links.filter((link) => !taken.has(link.start))]
   links.sort((a, b) => a.start - b.start)
 
-  const baseHref = tree.baseHrefs[0] ?? null
-  return { links, baseHref, baseHrefs: tree.baseHrefs, bodyTagEnd: sink.bodyTagEnd, complete: true }
+  return {
+    links,
+    textLinks: sink.text.links,
+    baseHref: tree.baseHrefs[0] ?? null,
+    baseHrefs: tree.baseHrefs,
+    bodyTagEnd: sink.bodyTagEnd,
+    complete: true,
+  }
 }
 
 /** How many start tags pass between two looks at the clock: cheap, yet prompt. */
@@ -147,6 +155,8 @@ class RegionScan {
   private readonly foreign = new ForeignStack()
   /** Set when the deadline stopped the scan; the region and its callers stop too. */
   private outOfTime = false
+  /** True between `<a …>` and `</a>`. */
+  private inAnchor = false
   /** HTML `<template>` elements open: their content is a separate fragment, not the document. */
   private templates = 0
   /** Shared by the region's conditional comments, so that finding their ends stays linear. */
@@ -168,6 +178,8 @@ class RegionScan {
 
     while (pos < to && !this.outOfTime) {
       const lt = src.indexOf('<', pos)
+      // The text before it; an anchor's own text is not linked a second time.
+      if (!this.inAnchor) this.sink.text.scan(pos, lt < 0 || lt >= to ? to : lt)
       if (lt < 0 || lt + 1 >= to) break
       pos = this.construct(lt, src.charCodeAt(lt + 1))
     }
@@ -307,6 +319,8 @@ class RegionScan {
     if (tag.name === 'body' && this.kind === 'document' && this.sink.bodyTagEnd === null) {
       this.sink.bodyTagEnd = after
     }
+    // Text inside a hyperlink is not linked again; an `<a>` without href is no hyperlink.
+    if (tag.name === 'a') this.inAnchor = tag.hrefSeen
     // Only `</template>` closes a template (§13.2.6.4.4), so a count tracks it exactly.
     if (tag.name === 'template' && !tag.foreign) this.templates++
 
@@ -386,6 +400,9 @@ class RegionScan {
     const gt = findTagEnd(this.src, nameEnd, this.to)
     if (gt < 0) return this.to
 
+    if (nameEnd - nameStart === 1 && (this.src.charCodeAt(nameStart) | 0x20) === 0x61) {
+      this.inAnchor = false
+    }
     if (this.templates > 0 && nameEnd - nameStart === 8) {
       if (equalsAsciiLowerCase(this.src, nameStart, 'template')) this.templates--
     }

@@ -4,7 +4,7 @@
  * Planning is synchronous and pure; links are minted afterwards in one go.
  */
 
-import { decodeHTMLAttribute } from 'entities'
+import { decodeHTML, decodeHTMLAttribute } from 'entities'
 
 import { cleanHref, tryParseUrl } from '../url.js'
 
@@ -13,7 +13,7 @@ import { type ClassifyOptions, type SkipReason, classifyHref, classifyTextUrl } 
 import { scanHtml } from './html.js'
 import type { Deadline } from './limits.js'
 import { scanText } from './text.js'
-import type { HtmlLinkSource } from './types.js'
+import type { HtmlLinkSource, HtmlTextLink } from './types.js'
 
 export interface Edit {
   start: number
@@ -77,7 +77,8 @@ export interface PlanOptions {
 export function planHtml(src: string, decodeChars: ValueDecoder, options: PlanOptions): Plan {
   const scan = scanHtml(src, options.deadline)
   const base = documentBase(scan.baseHrefs.map((raw) => decodeAttribute(raw, decodeChars)))
-  const plan = emptyPlan(scan.links.length, scan.bodyTagEnd ?? 0, scan.complete)
+  const found = scan.links.length + scan.textLinks.length
+  const plan = emptyPlan(found, scan.bodyTagEnd ?? 0, scan.complete)
 
   for (const link of scan.links) {
     const value = decodeAttribute(link.raw, decodeChars)
@@ -97,7 +98,37 @@ export function planHtml(src: string, decodeChars: ValueDecoder, options: PlanOp
       if (HAZARDOUS_SKIPS.has(decision.reason)) plan.hazards.push(span)
     }
   }
+
+  planHtmlText(scan.textLinks, decodeChars, options, plan)
+  plan.edits.sort((a, b) => a.start - b.start)
+  plan.hazards.sort((a, b) => a.start - b.start)
   return plan
+}
+
+/**
+ * URLs written as text in HTML, which mail clients link by themselves. They
+ * are judged like plain-text URLs; the written link replaces the URL's text,
+ * as in a plain-text part, so what the reader can click is our link.
+ */
+function planHtmlText(
+  links: readonly HtmlTextLink[],
+  decodeChars: ValueDecoder,
+  options: PlanOptions,
+  plan: Plan,
+): void {
+  for (const link of links) {
+    const value = decodeHTML(decodeChars(link.raw))
+    const decision = classifyTextUrl(value, link.hasScheme, options.classify)
+    const span = { start: link.start, end: link.end, kind: 'text' as const, text: value }
+
+    if (decision.rewrite) {
+      plan.edits.push({ ...span, target: decision.target })
+      plan.hazards.push(span)
+    } else {
+      plan.skipped.push(skip(value, decision.reason))
+      if (HAZARDOUS_SKIPS.has(decision.reason)) plan.hazards.push(span)
+    }
+  }
 }
 
 /**

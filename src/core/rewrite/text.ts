@@ -98,6 +98,29 @@ function scanBlock(src: string, from: number, to: number, links: TextLink[]): vo
 }
 
 /**
+ * The URLs that mail clients link in the text of an HTML mail: `http://`,
+ * `https://` and `www.` ones, each running to the next blank, less trailing
+ * punctuation and unmatched closing brackets. This is the GitHub Flavored
+ * Markdown autolink rule (spec section 6.9), which is also how Outlook and
+ * Gmail read such text; it needs no regular expression over the whole text
+ * and no top-level-domain list, so it costs little next to linkify-it.
+ * `www.` must start a word, as it must for a client to see it.
+ */
+export function scanMarkedUrls(src: string): TextLink[] {
+  const links: TextLink[] = []
+  const marker = /https?:\/\/|www\./gi
+
+  for (let match = marker.exec(src); match !== null; match = marker.exec(src)) {
+    const start = match.index
+    const end = runEnd(src, start, src.length)
+    const startsWord = start === 0 || !/[\p{L}\p{N}_.+-]/u.test(src.charAt(start - 1))
+    if (HAS_SCHEME.test(match[0]) || startsWord) pushLink(src, start, end, links)
+    marker.lastIndex = Math.max(end, start + 1)
+  }
+  return links
+}
+
+/**
  * An `http://` or `https://` URL whose host holds `_` is skipped by
  * linkify-it, but browsers accept such hosts and mail clients link them, so
  * an attacker could use one to slip a link past the rewriter. Such URLs are

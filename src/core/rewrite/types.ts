@@ -26,9 +26,21 @@ export interface HtmlLink {
   contentStart?: number
 }
 
+/** A URL written as text in an HTML document (offsets into the source, raw value). */
+export interface HtmlTextLink {
+  start: number
+  end: number
+  /** The source text of the URL: character references not decoded. */
+  raw: string
+  /** True when it carries its own scheme (`https://…`), false for `www.…`. */
+  hasScheme: boolean
+}
+
 /** The result of scanning one HTML document. */
 export interface HtmlScan {
   links: HtmlLink[]
+  /** URLs in the document's text, which mail clients make clickable (html-text.ts). */
+  textLinks: HtmlTextLink[]
   /** The raw (undecoded) href of the first `<base href>`, or null when there is none. */
   baseHref: string | null
   /**
