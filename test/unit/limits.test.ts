@@ -184,6 +184,17 @@ describe('URL length', () => {
     expect(bodyOf(output)).not.toContain('https://a.example/')
     expect(bodyOf(output).match(/#clickgate-defanged/g)).toHaveLength(2)
   })
+
+  it('defangs a URL in the HTML text and keeps it escaped', async () => {
+    const rewriter = rewriterWith({ CLICKGATE_MAX_URL_LENGTH: '50', CLICKGATE_FAIL_CLOSED: 'true' })
+    const text = `<body class="x"><p>https://t.example/?a=1&amp;lt;=${'y'.repeat(60)}</p></body>`
+
+    const { output } = await rewriter.rewriteMessage(message('text/html', '7bit', text))
+
+    // Found decoded (`&lt;=`), the URL is escaped again when written back defanged,
+    // or the reader would see `<=` where the message said `&lt;=`.
+    expect(bodyOf(output)).toContain(`<p>hxxps://t[.]example/?a=1&amp;lt;=${'y'.repeat(60)}</p>`)
+  })
 })
 
 describe('time per message', () => {

@@ -6,7 +6,7 @@
 
 import type { Replacement } from './document.js'
 import type { LimitReason } from './limits.js'
-import type { Plan } from './plan.js'
+import { type Plan, escapeAttribute } from './plan.js'
 
 /** What a defanged attribute value becomes: an in-page anchor that goes nowhere. */
 export const DEFANGED_HREF = '#clickgate-defanged'
@@ -21,7 +21,7 @@ export function defangReplacements(
   const replacements: Replacement[] = plan.hazards.map((hazard) => ({
     start: hazard.start,
     end: hazard.end,
-    text: hazard.kind === 'attribute' ? DEFANGED_HREF : defangUrl(hazard.text),
+    text: hazard.kind === 'attribute' ? DEFANGED_HREF : defangedText(hazard.text, kind),
   }))
 
   const notice = noticeText(reason)
@@ -39,6 +39,15 @@ const REASON_TEXT: Record<LimitReason, string> = {
   too_many_links: 'the message has more links than the configured limit',
   url_too_long: 'a link is longer than the configured limit',
   time_limit: 'checking the message took longer than the configured limit',
+}
+
+/**
+ * A URL's defanged spelling, for the text of a part. In HTML it is escaped:
+ * a URL found in HTML text was decoded first, so `&lt;` in it is now `<`.
+ */
+function defangedText(url: string, kind: 'html' | 'text'): string {
+  const text = defangUrl(url)
+  return kind === 'html' ? escapeAttribute(text) : text
 }
 
 /** ASCII only, so it can be written into a part in any charset. */
