@@ -4,12 +4,15 @@
  */
 
 import { toUnicode } from 'punycode/punycode.es6.js'
+import { parse } from 'tldts'
 
 import { isMixedScript } from '../core/heuristics/brand.js'
-import { parseWebUrl, splitHost } from '../core/url.js'
+import type { Layer, WrapperKind } from '../core/unwrap.js'
+import { locationFor, parseWebUrl, splitHost } from '../core/url.js'
 import type { Decision, Finding } from '../core/verdict/types.js'
 import type { DestinationParts } from '../../views/destination.js'
-import type { Reason } from '../../views/reasons.js'
+import type { ChainStep, Reason } from '../../views/reasons.js'
+import type { Route, RouteStep } from '../../views/route.js'
 
 export function destinationParts(target: string): DestinationParts | null {
   const url = parseWebUrl(target)
@@ -29,9 +32,93 @@ export function destinationParts(target: string): DestinationParts | null {
     domain: host.domain,
     hostAfter: host.after,
     rest: port + url.pathname + url.search + url.hash,
+    hostLabel: hostLabelOf(url.hostname),
     unicodeHost: differs ? unicodeHost : null,
     mixedScript: differs && unicodeHost.split('.').some(isMixedScript),
   }
+}
+
+/**
+ * What the highlighted part is. The public suffix list gives the name that
+ * was registered, which says nothing about who runs the site; an address or
+ * a name with no registrable part is called what it is.
+ */
+function hostLabelOf(hostname: string): DestinationParts['hostLabel'] {
+  const parsed = parse(hostname, { allowPrivateDomains: true })
+  if (parsed.isIp || hostname.startsWith('[')) return 'IP address'
+  return parsed.domain ? 'Registered domain' : 'Host name'
+}
+
+/**
+ * What each wrapper is called on our pages. A known wrapper's decoding is
+ * exact; a redirect parameter on any other site only says where that site
+ * is asked to send the reader, which the page must not state as fact.
+ */
+const WRAPPER_NAMES: Record<Exclude<WrapperKind, 'embedded_url'>, string> = {
+  safelinks: 'Microsoft Safe Links',
+  proofpoint_v1: 'Proofpoint URL Defense',
+  proofpoint_v2: 'Proofpoint URL Defense',
+  proofpoint_v3: 'Proofpoint URL Defense',
+  google_redirect: 'Google’s redirect page',
+  outlook_redirect: 'Outlook Web App’s redirect page',
+  open_redirect: 'a redirector',
+  redirect_param: 'a page that is given the next address in its link',
+}
+
+/**
+ * Where the link leads as far as its address shows, and what it passes
+ * through: the innermost layer reached through wrappers and redirects. A
+ * URL merely carried in a query parameter (`embedded_url`) is checked, but
+ * nothing says the link goes there, so the route stops before it.
+ */
+export function routeOf(layers: readonly Layer[], target: string): Route {
+  const steps: RouteStep[] = []
+  let destination = target
+  for (let i = 1; i < layers.length; i++) {
+    const layer = layers[i]
+    const outer = layers[i - 1]
+    if (!layer || !outer || layer.via === null || layer.via === 'embedded_url') break
+    steps.push({ host: hostOf(outer.url), name: WRAPPER_NAMES[layer.via] })
+    destination = layer.url
+  }
+  const inferred = layers.slice(1, steps.length + 1).some((l) => l.via === 'redirect_param')
+  return { destination, parts: destinationParts(destination), through: steps, inferred }
+}
+
+/** The layers as the chain on the page shows them, each with how it came out of the one before. */
+export function chainOf(layers: readonly Layer[]): ChainStep[] {
+  return layers.map((layer) => ({ url: layer.url, how: howFound(layer.via) }))
+}
+
+function howFound(via: WrapperKind | null): string | null {
+  if (via === null) return null
+  if (via === 'embedded_url') {
+    return 'carried in the address before it; checked too, though the link may not lead there'
+  }
+  if (via === 'redirect_param') return 'given in the address before it as where to send the reader'
+  return `where ${WRAPPER_NAMES[via]} sends the reader`
+}
+
+/**
+ * The button's words name where it goes, never the wrapper as if it were
+ * the destination: "Continue to paypa1.com through www.google.com" when it
+ * opens the link as authored, the destination alone when policy unwraps.
+ */
+export function continueLabel(
+  route: Route,
+  location: string,
+  target: string,
+  verb: 'Continue' | 'Open' = 'Continue',
+): string {
+  const opensAuthored = location === locationFor(target)
+  const to = opensAuthored ? route.parts?.domain : destinationParts(location)?.domain
+  const outer = route.through[0]
+  const via = opensAuthored && outer ? ` through ${outer.host}` : ''
+  return `${verb} to ${to ?? 'the site'}${via}`
+}
+
+function hostOf(url: string): string {
+  return parseWebUrl(url)?.hostname ?? url
 }
 
 /** One sentence per stable code; the finding's own detail adds the specifics. */
@@ -68,7 +155,8 @@ const REASON_TEXT: Record<string, string> = {
   link_text_mismatch: 'The link text shows one site, but the link goes to another.',
   link_text_brand_mismatch:
     'The link text shows a well-known brand’s site, but the link goes somewhere else.',
-  open_redirect: 'The link passes through another site’s redirector to hide where it goes.',
+  open_redirect:
+    'The link’s address tells one site where to send the reader next, so the site name at its start may not be where it ends.',
 }
 
 export function reasonsOf(decision: Decision): Reason[] {
