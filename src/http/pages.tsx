@@ -123,35 +123,39 @@ function hostOf(url: string): string {
 
 /** One sentence per stable code; the finding's own detail adds the specifics. */
 const REASON_TEXT: Record<string, string> = {
-  admin_block: 'Your organisation has blocked this site.',
+  admin_block: 'Your organisation has a rule that blocks this address.',
   admin_allow: 'Your organisation allows this site.',
   not_http: 'This link does not lead to a web page.',
   script_link_in_message:
-    'The message this link came from also contains a link that runs a script or carries hidden content, a common phishing trick.',
+    'The message this link came from also contains a link that runs a script, carries its content inline or opens a program (such as javascript: or data:), which cannot be checked like a web address.',
   long_link_in_message:
-    'The message this link came from also contains a link too long to be checked, a trick to get it past filters.',
+    'The message this link came from also contains a link too long to be checked, which was left as it was.',
   unreadable_part_in_message:
-    'The message this link came from hides part of its content behind an invalid encoding, a trick to get links past filters; those links could not be checked.',
+    'The message this link came from has a part in an encoding that could not be read, so any links in that part could not be checked.',
   sender_name_brand_mismatch:
-    'The message this link came from puts a well-known brand’s name on its sender, but was sent from an address that does not belong to that brand.',
+    'The message this link came from puts a well-known brand’s name on its sender, but the address in its From header is not at one of that brand’s domains.',
   sender_name_shows_other_address:
-    'The message this link came from shows an email address as its sender’s name, but was really sent from another address.',
-  unparseable_url: 'This link is damaged or malformed, so its destination cannot be checked.',
+    'The message this link came from shows an email address as its sender’s name, but the address in its From header is at another organisation.',
+  unparseable_url: 'This link is not a valid web address, so it can be neither checked nor opened.',
   ip_host: 'This link goes to a bare network address instead of a named site.',
   ip_host_obfuscated: 'This link hides a network address in a disguised spelling.',
   userinfo: 'This link carries a user name before the site name.',
   userinfo_disguise: 'This link puts a fake site name in front of the real one.',
-  brand_lookalike: 'The site name imitates a well-known brand with look-alike characters.',
+  brand_lookalike:
+    'The site name reads as a well-known brand’s name, spelt with look-alike characters.',
   mixed_script_host: 'The site name mixes alphabets, a way to imitate another name.',
-  brand_in_subdomain: 'The site name starts with a well-known brand it does not belong to.',
-  brand_in_domain: 'The site uses a well-known brand’s name but does not belong to it.',
-  brand_in_path: 'A sign-in page on this site is named after a brand it does not belong to.',
+  brand_in_subdomain:
+    'The site name starts with a well-known brand’s name, on a domain that is not one of the brand’s.',
+  brand_in_domain:
+    'The site name contains a well-known brand’s name, on a domain that is not one of the brand’s.',
+  brand_in_path:
+    'The address looks like a sign-in page named after a well-known brand, on a domain that is not one of the brand’s.',
   address_hidden_in_link:
     'This link carries an email address in hidden form, the way phishing kits personalise a fake sign-in page.',
   url_shortener: 'This link hides its destination behind a link shortener.',
   shared_hosting: 'This page is on a hosting service where anyone can publish.',
   url_absurd_length: 'This link is far longer than any real address.',
-  url_obfuscated_encoding: 'Parts of this link are encoded to hide what they say.',
+  url_obfuscated_encoding: 'Parts of this link are encoded in a way that hides what they say.',
   link_text_mismatch: 'The link text shows one site, but the link goes to another.',
   link_text_brand_mismatch:
     'The link text shows a well-known brand’s site, but the link goes somewhere else.',

@@ -48,7 +48,7 @@ export function pageTests(make: HarnessFactory): void {
       expect(html).toContain('<span>login.</span><mark>evil.example</mark>')
       expect(html).toContain('Registered domain: <strong>evil.example</strong>')
       expect(html).toContain(
-        'Your organisation has blocked this site. <small>(admin_block)</small>',
+        'Your organisation has a rule that blocks this address. <small>(admin_block)</small>',
       )
       expect(html).not.toContain('class="continue"')
       expect(html).not.toMatch(/href="https?:\/\/login\.evil/)
