@@ -1,11 +1,12 @@
-import { Destination, type DestinationParts } from './destination.js'
 import { Layout } from './layout.js'
+import { type Route, RouteView, leadsTo } from './route.js'
 
 export interface ConfirmPageProps {
-  target: string
-  parts: DestinationParts | null
+  route: Route
   /** Where the button posts: our confirmation address for this link. */
   action: string
+  /** The button's text, naming where it goes. */
+  label: string
 }
 
 /**
@@ -13,17 +14,18 @@ export interface ConfirmPageProps {
  * sign-in link). Mail scanners fetch links but do not submit forms, so the
  * link is spent only when a person presses the button.
  */
-export function ConfirmPage({ target, parts, action }: ConfirmPageProps) {
+export function ConfirmPage({ route, action, label }: ConfirmPageProps) {
   return (
-    <Layout title="Open this link" tone="neutral">
+    <Layout title="Open this link" tone="neutral" footer="checked">
       <h1>Open this link?</h1>
       <p>
         This link looks like one that works only once, such as a password reset or a sign-in link.
         To keep automatic scanners from using it up, it opens when you press the button.
       </p>
-      <Destination parts={parts} raw={target} />
+      <p>It {leadsTo(route)}:</p>
+      <RouteView route={route} />
       <form method="post" action={action} class="continue">
-        <button type="submit">Open {parts ? parts.domain : 'the link'}</button>
+        <button type="submit">{label}</button>
       </form>
     </Layout>
   )

@@ -1,6 +1,6 @@
 /**
- * Shows a destination so that the part that decides who runs the site, the
- * registrable domain, stands out. Look-alike subdomains
+ * Shows a destination so that its registrable domain (the name someone
+ * registered, under a public suffix) stands out. Look-alike subdomains
  * (`login.microsoft.com.evil.example`) are the commonest trick in phishing
  * links, and the highlight is what exposes them.
  */
@@ -17,6 +17,8 @@ export interface DestinationParts {
   hostAfter: string
   /** Port, path, query and fragment. */
   rest: string
+  /** What the highlighted part is: a domain names no owner, and an address is not a domain. */
+  hostLabel: 'Registered domain' | 'IP address' | 'Host name'
   /** The host as Unicode, when it differs from the ASCII form shown. */
   unicodeHost: string | null
   /** A label mixes alphabets: the punycode shown is the real name, the Unicode a disguise. */
@@ -45,7 +47,7 @@ export function Destination({ parts, raw }: { parts: DestinationParts | null; ra
         </code>
       </p>
       <p class="note">
-        Site owner: <strong>{parts.domain}</strong>
+        {parts.hostLabel}: <strong>{parts.domain}</strong>
         {parts.unicodeHost ? ` (displayed by some programs as ${parts.unicodeHost})` : ''}
       </p>
       {parts.mixedScript && parts.unicodeHost ? (
@@ -56,7 +58,7 @@ export function Destination({ parts, raw }: { parts: DestinationParts | null; ra
       ) : null}
       {parts.userinfo ? (
         <p class="note">
-          The text before “@” is not the site. This link goes to <strong>{parts.domain}</strong>.
+          The text before “@” is not the site. This address is on <strong>{parts.domain}</strong>.
         </p>
       ) : null}
     </div>

@@ -11,11 +11,26 @@ export interface LayoutProps {
    * so a page that must reload itself does it this way.
    */
   refresh?: string
+  /** What the footer may truthfully say about checks; see FOOTERS. */
+  footer?: keyof typeof FOOTERS
   children?: Child
 }
 
+/**
+ * Findings come from the URL cache (up to CLICKGATE_VERDICT_TTL_SECONDS old)
+ * and from the message (the time it was rewritten), so no page may claim
+ * that everything was checked at the moment of the click. Pages that did
+ * not check anything (not found, rate limited) make no claim at all.
+ */
+const FOOTERS = {
+  findings: 'Checked by clickgate when you clicked; each finding shows when it was checked.',
+  checked: 'Checked by clickgate when you clicked, using recent results of the same checks.',
+  checking: 'clickgate is checking this link.',
+  none: 'clickgate',
+} as const
+
 /** Shared page frame. Pages are static: no script runs on any of them. */
-export function Layout({ title, tone, refresh, children }: LayoutProps) {
+export function Layout({ title, tone, refresh, footer = 'none', children }: LayoutProps) {
   return (
     <>
       {raw('<!DOCTYPE html>')}
@@ -30,7 +45,7 @@ export function Layout({ title, tone, refresh, children }: LayoutProps) {
         </head>
         <body class={`tone-${tone}`}>
           <main>{children}</main>
-          <footer>Link checked by clickgate at the moment you clicked it.</footer>
+          <footer>{FOOTERS[footer]}</footer>
         </body>
       </html>
     </>

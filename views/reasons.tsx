@@ -53,17 +53,29 @@ export function Reasons({ reasons }: { reasons: Reason[] }) {
   )
 }
 
-/** The wrapped addresses the link passes through, outermost first. */
-export function RedirectChain({ chain }: { chain: string[] }) {
+/** One address found in the link, and how it came out of the one before. */
+export interface ChainStep {
+  url: string
+  /** Null for the link as written. */
+  how: string | null
+}
+
+/**
+ * Every address found inside the link, outermost first. Not all of them are
+ * where it leads (a URL carried in a parameter may be a mere mention), so
+ * each says how it was found.
+ */
+export function RedirectChain({ chain }: { chain: ChainStep[] }) {
   if (chain.length < 2) return null
   return (
     <div>
-      <h2>Where the link really leads</h2>
-      <p>This link is wrapped by other services. Each address leads to the next:</p>
+      <h2>Addresses inside this link</h2>
+      <p>The link contains other addresses, outermost first. Each of them was checked:</p>
       <ol class="chain">
-        {chain.map((url) => (
+        {chain.map((step) => (
           <li>
-            <code>{showHidden(url)}</code>
+            <code>{showHidden(step.url)}</code>
+            {step.how ? <span class="detail"> ({step.how})</span> : null}
           </li>
         ))}
       </ol>

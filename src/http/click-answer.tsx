@@ -7,13 +7,13 @@
 import type { Context } from 'hono'
 
 import type { Decision } from '../core/verdict/types.js'
-import { BlockPage } from '../../views/block.js'
+import { BlockPage, UnopenablePage } from '../../views/block.js'
 import { CheckingPage } from '../../views/checking.js'
 import { ConfirmPage } from '../../views/confirm.js'
 import { ScannerPage } from '../../views/scanner.js'
 import { type Continue, WarningPage } from '../../views/warning.js'
 import type { AppEnv } from './env.js'
-import { destinationParts, reasonsOf } from './pages.js'
+import { chainOf, continueLabel, reasonsOf, routeOf } from './pages.js'
 import { type ClickContext, REVIEW_QUERY } from './resolve.js'
 
 export async function answerClick(c: Context<AppEnv>, click: ClickContext): Promise<Response> {
@@ -27,18 +27,15 @@ export async function answerClick(c: Context<AppEnv>, click: ClickContext): Prom
   // A one-time target is never fetched on behalf of a program, not even after a warning.
   if (oneTime && classification.automated) return scannerPage(c, click)
 
-  if (method === 'POST' && !click.review) {
-    if (location === null) return warningPage(c, click, null)
-    return c.redirect(location, 303)
-  }
+  // Nothing to send the reader on to: a page with no way on, never a warning's.
+  if (location === null) return unopenablePage(c, click)
+  if (method === 'POST' && !click.review) return c.redirect(location, 303)
 
-  if (verdict === 'warn' || location === null) {
-    const continueTo: Continue =
-      location === null
-        ? null
-        : oneTime
-          ? { kind: 'form', action: confirmAction(click) }
-          : { kind: 'link', href: location }
+  if (verdict === 'warn') {
+    const label = continueLabel(routeFor(click), location, click.target)
+    const continueTo: Continue = oneTime
+      ? { kind: 'form', action: confirmAction(click), label }
+      : { kind: 'link', href: location, label }
     return warningPage(c, click, continueTo)
   }
 
@@ -58,36 +55,39 @@ export function isPending(decision: Decision): boolean {
 
 function checkingPage(c: Context<AppEnv>, click: ClickContext) {
   const refreshHref = `${c.req.path}?checking=1`
-  return c.html(
-    <CheckingPage
-      target={click.target}
-      parts={destinationParts(click.target)}
-      refreshHref={refreshHref}
-    />,
-    200,
-  )
+  return c.html(<CheckingPage route={routeFor(click)} refreshHref={refreshHref} />, 200)
 }
 
 function blockPage(c: Context<AppEnv>, click: ClickContext): Response | Promise<Response> {
   return c.html(
     <BlockPage
-      target={click.target}
-      parts={destinationParts(click.target)}
+      route={routeFor(click)}
       reasons={reasonsOf(click.judgement.decision)}
-      chain={chainOf(click)}
+      chain={chainOf(click.judgement.layers)}
+    />,
+    403,
+  )
+}
+
+/** 403 like a block: there is no way through, though nothing was judged dangerous. */
+function unopenablePage(c: Context<AppEnv>, click: ClickContext) {
+  return c.html(
+    <UnopenablePage
+      route={routeFor(click)}
+      reasons={reasonsOf(click.judgement.decision)}
+      chain={chainOf(click.judgement.layers)}
     />,
     403,
   )
 }
 
 function warningPage(c: Context<AppEnv>, click: ClickContext, continueTo: Continue) {
-  if (continueTo?.kind === 'form' && click.location) allowFormTo(c, click.location)
+  if (continueTo.kind === 'form' && click.location) allowFormTo(c, click.location)
   return c.html(
     <WarningPage
-      target={click.target}
-      parts={destinationParts(click.target)}
+      route={routeFor(click)}
       reasons={reasonsOf(click.judgement.decision)}
-      chain={chainOf(click)}
+      chain={chainOf(click.judgement.layers)}
       continueTo={continueTo}
     />,
     200,
@@ -96,11 +96,12 @@ function warningPage(c: Context<AppEnv>, click: ClickContext, continueTo: Contin
 
 function confirmPage(c: Context<AppEnv>, click: ClickContext, location: string) {
   allowFormTo(c, location)
+  const route = routeFor(click)
   return c.html(
     <ConfirmPage
-      target={click.target}
-      parts={destinationParts(click.target)}
+      route={route}
       action={confirmAction(click)}
+      label={continueLabel(route, location, click.target, 'Open')}
     />,
     200,
   )
@@ -123,8 +124,8 @@ function confirmAction(click: ClickContext): string {
   return click.confirmUrl
 }
 
-function chainOf(click: ClickContext): string[] {
-  return click.judgement.layers.map((layer) => layer.url)
+function routeFor(click: ClickContext) {
+  return routeOf(click.judgement.layers, click.target)
 }
 
 /**

@@ -102,9 +102,11 @@ describe('README walkthrough against the real server', () => {
     expect(blocked.status).toBe(403)
     expect(await blocked.text()).toContain('contoso-security.example')
 
-    const warned = await click(portal ?? '')
-    expect(warned.status).toBe(200)
-    expect(await warned.text()).toContain('unparseable_url')
+    const unopenable = await click(portal ?? '')
+    expect(unopenable.status).toBe(403)
+    const unopenablePage = await unopenable.text()
+    expect(unopenablePage).toContain('unparseable_url')
+    expect(unopenablePage).toContain('<title>This link cannot be opened · clickgate</title>')
 
     // The sender's name claims Microsoft from a domain that is not Microsoft's: a
     // link that is otherwise fine is warned, and its way through is the host a

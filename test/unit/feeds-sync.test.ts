@@ -77,7 +77,8 @@ describe('URLhaus', () => {
 
     expect(report).toMatchObject({ name: 'urlhaus', entries: 3, added: 3, removed: 0 })
     expect(listed.status).toBe(403)
-    expect(listed.text).toContain('URLhaus lists this exact address as a malware download')
+    expect(listed.text).toContain('URLhaus lists this address as a malware download (matched after')
+    expect(listed.text).not.toContain('exact address')
     expect(listed.text).toContain('malware_download')
     expect(other.status).toBe(302)
     expect(server.requests.map((r) => r.headers['auth-key'])).toEqual(['abuse-key', 'abuse-key'])
@@ -161,6 +162,22 @@ describe('URLhaus', () => {
       syncedAt: null,
       lastError: 'http_503',
     })
+  })
+
+  it('does not say "not downloaded yet" when every download so far has failed', async () => {
+    const server = await fake(() => ({ status: 503, body: 'down' }))
+    const h = harness({
+      CLICKGATE_PROVIDERS: 'urlhaus',
+      CLICKGATE_URLHAUS_URL: `${server.url}/downloads/csv_recent/`,
+    })
+    await expect(h.deps.providers.sync('urlhaus')).rejects.toMatchObject({ reason: 'http_503' })
+
+    const result = await click(h, 'https://shop.example/')
+
+    expect(result.text).toContain(
+      'no usable copy of URLhaus (abuse.ch) is loaded (1 download failed)',
+    )
+    expect(result.text).not.toContain('not been downloaded yet')
   })
 })
 

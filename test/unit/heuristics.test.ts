@@ -139,6 +139,18 @@ describe('shorteners, shared hosting, length and encoding', () => {
     expect(reasons('https://invoice-77.web.app/')).toContain('shared_hosting')
   })
 
+  it('says plainly what shared hosting means, and that a brand look-alike is only on a domain', () => {
+    const hosted = observeUrl('https://invoice-77.web.app/', options)
+    const lookalike = observeUrl('https://login.paypa1.com/', options)
+
+    expect(hosted.find((o) => o.reason === 'shared_hosting')?.detail).toContain(
+      "a platform where anyone can publish, so the platform's name says nothing about who made this page",
+    )
+    expect(lookalike.find((o) => o.reason === 'brand_lookalike')?.detail).toContain(
+      'but the address is on paypa1.com',
+    )
+  })
+
   it('leaves the platforms own sites alone (benign twin)', () => {
     expect(reasons('https://firebase.google.com/docs')).toEqual([])
     expect(reasons('https://github.com/about')).toEqual([])

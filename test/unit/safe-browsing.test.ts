@@ -219,7 +219,7 @@ describe('Safe Browsing Update API', () => {
     const result = await click(h, 'https://clean.example/')
 
     expect(result.status).toBe(200)
-    expect(result.text).toContain('have not been downloaded yet')
+    expect(result.text).toContain('no usable copy of the Google Safe Browsing')
   })
 })
 

@@ -42,7 +42,11 @@ describe('a display name that claims a protected brand', () => {
       DEFAULT_BRANDS,
     )
     expect(observed?.reason).toBe('sender_name_brand_mismatch')
-    expect(observed?.detail).toContain('sent from billing-center.example')
+    // Only the From header is read here, authenticated or not: the text must not say "sent from".
+    expect(observed?.detail).toContain(
+      'its From header gives an address at billing-center.example, which is not one of PayPal',
+    )
+    expect(observed?.detail).not.toContain('sent from')
   })
 
   it('drops bidi and zero-width characters from the name it quotes', () => {

@@ -190,7 +190,7 @@ describe('policy at click time', () => {
 
     expect(warned.status).toBe(200)
     expect(html).toContain('ip_host')
-    expect(html).toContain('Where the link really leads')
+    expect(html).toContain('Addresses inside this link')
     expect(clean.status).toBe(302)
     expect(clean.headers.get('Location')).toBe(wrap('https://news.example/a'))
   })

@@ -30,6 +30,14 @@ export interface FeedDefinition {
 const MINUTE = 60_000
 
 /**
+ * What a URL match means (keys.ts, canonical.ts): both sides go through
+ * Safe Browsing's canonicalisation, so the page must not say "this exact
+ * address" when it may differ in the parts below.
+ */
+const MATCHED_ON =
+  'matched after canonicalising both: scheme, port, user name and #fragment ignored; host case, percent-escapes and dot segments normalised'
+
+/**
  * Shortest refresh each provider tolerates. abuse.ch regenerates URLhaus
  * dumps every 5 minutes and asks for no more; PhishTank and OpenPhish update
  * hourly at best, and PhishTank limits anonymous downloads to a few a day.
@@ -69,7 +77,7 @@ function definition(name: LocalFeedName, config: ProvidersConfig): FeedDefinitio
       onUrl: {
         verdict: 'block',
         reason: 'urlhaus_malware_url',
-        detail: 'URLhaus lists this exact address as a malware download',
+        detail: `URLhaus lists this address as a malware download (${MATCHED_ON})`,
       },
       onHost: {
         verdict: 'warn',
@@ -88,7 +96,7 @@ function definition(name: LocalFeedName, config: ProvidersConfig): FeedDefinitio
     onUrl: {
       verdict: 'block',
       reason: `${name}_phish`,
-      detail: `${label} lists this exact address as a phishing page`,
+      detail: `${label} lists this address as a phishing page (${MATCHED_ON})`,
     },
     // Neither feed lists hosts; OpenPhish in particular never flags a whole domain.
     onHost: { verdict: 'warn', reason: `${name}_phish_host`, detail: `${label} lists this host` },

@@ -191,9 +191,8 @@ export class LocalFeeds {
   private async evaluate(definition: FeedDefinition, subject: ClickSubject): Promise<Finding[]> {
     const state = await this.stateAt(definition.name, subject.now)
     if (!state || state.syncedAt === null) {
-      return [
-        this.unavailable(definition, 'feed_not_loaded', subject.now, 'has not been downloaded yet'),
-      ]
+      const why = notLoadedWhy(definition.label, state)
+      return [this.unavailable(definition, 'feed_not_loaded', subject.now, why)]
     }
 
     const keys = lookupKeys(subject.target)
@@ -211,7 +210,8 @@ export class LocalFeeds {
 
     if (subject.now - state.syncedAt > definition.staleAfterMs) {
       const age = Math.round((subject.now - state.syncedAt) / 60_000)
-      return [this.unavailable(definition, 'feed_stale', subject.now, `data is ${age} minutes old`)]
+      const why = `${definition.label} data is ${age} minutes old`
+      return [this.unavailable(definition, 'feed_stale', subject.now, why)]
     }
     return []
   }
@@ -227,7 +227,7 @@ export class LocalFeeds {
       reason,
       this.options.onFailure,
       now,
-      `${definition.label} ${why}, so this address could not be checked against it`,
+      `${why}, so this address could not be checked against it`,
     )
   }
 
@@ -258,6 +258,17 @@ export class LocalFeeds {
       .finally(() => this.loading.delete(name))
     this.loading.set(name, task)
   }
+}
+
+/** A feed is not loaded because no download was tried yet, or because every try failed. */
+function notLoadedWhy(label: string, state: FeedState | null): string {
+  if (state?.attemptedAt == null) return `${label} has not been downloaded yet`
+  const failed = state.failures > 0 ? ` (${plural(state.failures, 'download')} failed)` : ''
+  return `no usable copy of ${label} is loaded${failed}`
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`
 }
 
 function listed(

@@ -124,7 +124,7 @@ export const brandLookalike: Heuristic = ({ url }, { brands }) => {
         {
           verdict: 'block',
           reason: 'brand_lookalike',
-          detail: `"${label}" in ${host.unicode} imitates ${brand.name}, but the site belongs to ${host.domain ?? host.ascii}`,
+          detail: `"${label}" in ${host.unicode} reads as ${brand.name}, but the address is on ${host.domain ?? host.ascii}`,
         },
       ]
     }
@@ -182,7 +182,7 @@ export const brandMisuse: Heuristic = ({ url }, { brands }) => {
     observations.push({
       verdict: 'warn',
       reason: 'brand_in_subdomain',
-      detail: `${host.unicode} starts with ${inSubdomain.name}'s name, but the site belongs to ${host.domain}`,
+      detail: `${host.unicode} starts with ${inSubdomain.name}'s name, but the address is on ${host.domain}`,
     })
   }
 

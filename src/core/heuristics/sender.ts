@@ -76,7 +76,7 @@ function nameClaimsBrand(sender: Sender, brands: readonly Brand[]): Observation[
   const sent =
     sender.domain === ''
       ? 'the message has no valid sender address'
-      : `the message was sent from ${sender.domain}, which does not belong to ${brand.name}`
+      : `its From header gives an address at ${sender.domain}, which is not one of ${brand.name}'s domains`
   return [
     {
       verdict: 'warn',
@@ -100,7 +100,7 @@ function nameShowsOtherAddress(sender: Sender): Observation[] {
   const sent =
     sender.domain === ''
       ? 'the message has no valid sender address'
-      : `it was sent from ${sender.domain}`
+      : `the address in its From header is at ${sender.domain}`
   return [
     {
       verdict: 'warn',

@@ -72,7 +72,7 @@ export const sharedHosting: Heuristic = ({ url }) => {
     {
       verdict: 'warn',
       reason: 'shared_hosting',
-      detail: `the page is on ${place}, where anyone can publish; its famous name does not vouch for what is there`,
+      detail: `the page is on ${place}, a platform where anyone can publish, so the platform's name says nothing about who made this page`,
     },
   ]
 }

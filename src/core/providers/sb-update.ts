@@ -280,16 +280,18 @@ export class SafeBrowsingUpdate {
   }
 
   private unavailable(reason: 'feed_not_loaded' | 'feed_stale', now: number): Finding {
+    const label = PROVIDERS[SB_UPDATE].label
+    // Not "not downloaded yet": the lists may also be missing because every download failed.
     const why =
       reason === 'feed_stale'
-        ? 'lists are more than 30 minutes old'
-        : 'lists have not been downloaded yet'
+        ? `${label} lists are more than 30 minutes old`
+        : `no usable copy of the ${label} lists is loaded`
     return failureFinding(
       SB_UPDATE,
       reason,
       this.options.onFailure,
       now,
-      `${PROVIDERS[SB_UPDATE].label} ${why}, so this address could not be checked against them`,
+      `${why}, so this address could not be checked against them`,
     )
   }
 }

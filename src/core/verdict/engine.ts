@@ -122,11 +122,36 @@ function redirectFindings(layers: readonly Layer[], now: number): Finding[] {
         reason: 'open_redirect',
         source: 'unwrap',
         checkedAt: now,
-        detail: `the link passes through a public redirector (${hostOf(outer.url)}) to reach ${hostOf(layer.url)}`,
+        detail: redirectDetail(layer, outer),
         layer: layer.url,
       },
     ]
   })
+}
+
+/**
+ * Says only what the address shows. A known redirector is documented to
+ * send the reader on; an unknown site with a `url=` parameter is merely
+ * given the next address, and whether it follows it is not known.
+ */
+function redirectDetail(layer: Layer, outer: Layer): string {
+  const from = hostOf(outer.url)
+  const to = hostOf(layer.url)
+  if (layer.via === 'open_redirect') {
+    return `the link goes through ${from}, a known redirector, to reach ${to}`
+  }
+  const name = parameterCarrying(outer.url, layer.url)
+  const where = name === null ? 'in its link' : `in its ${name}= parameter`
+  return `the link on ${from} gives another address, on ${to}, ${where}: sites use such a parameter to pass the reader on`
+}
+
+function parameterCarrying(outer: string, inner: string): string | null {
+  try {
+    for (const [name, value] of new URL(outer).searchParams) if (value === inner) return name
+  } catch {
+    // Layers are parsed before they are added; this is only for the wording.
+  }
+  return null
 }
 
 /**

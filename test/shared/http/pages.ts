@@ -35,7 +35,7 @@ export function pageTests(make: HarnessFactory): void {
       expect(html).toBe('')
     })
 
-    it('block (admin rule): 403, the site owner marked, the rule note, and no link onward', async () => {
+    it('block (admin rule): 403, the registered domain marked, the rule note, and no link onward', async () => {
       const h = await make()
       const path = await linkFor(h, 'https://login.evil.example/reset?u=1')
       await addRule(h, { action: 'block', type: 'domain', value: 'evil.example', note: 'wave 7' })
@@ -46,8 +46,9 @@ export function pageTests(make: HarnessFactory): void {
       expectPageHeaders(response)
       expect(html).toContain('<title>This link has been blocked · clickgate</title>')
       expect(html).toContain('<span>login.</span><mark>evil.example</mark>')
+      expect(html).toContain('Registered domain: <strong>evil.example</strong>')
       expect(html).toContain(
-        'Your organisation has blocked this site. <small>(admin_block)</small>',
+        'Your organisation has a rule that blocks this address. <small>(admin_block)</small>',
       )
       expect(html).not.toContain('class="continue"')
       expect(html).not.toMatch(/href="https?:\/\/login\.evil/)
@@ -71,7 +72,7 @@ export function pageTests(make: HarnessFactory): void {
       )
     })
 
-    it('warn (not http): 200, the scheme named, and no way to open it', async () => {
+    it('not http: 403, the scheme named, and a page that says it cannot be opened', async () => {
       const h = await make()
 
       const { response, html } = await page(
@@ -79,19 +80,19 @@ export function pageTests(make: HarnessFactory): void {
         await linkFor(h, 'javascript:alert(document.domain)'),
       )
 
-      expect(response.status).toBe(200)
+      expect(response.status).toBe(403)
       expect(html).toContain('(not_http)')
-      expect(html).toContain('This destination cannot be opened from here.')
+      expect(html).toContain('<title>This link cannot be opened · clickgate</title>')
       expect(html).not.toContain('class="continue"')
       expect(html).not.toContain('<script')
     })
 
-    it('warn (unparseable): 200, the raw target escaped, and no way to open it', async () => {
+    it('unparseable: 403, the raw target escaped, and no way to open it', async () => {
       const h = await make()
 
       const { response, html } = await page(h, await linkFor(h, 'https://a b.example/<img src=x>'))
 
-      expect(response.status).toBe(200)
+      expect(response.status).toBe(403)
       expect(html).toContain('(unparseable_url)')
       expect(html).toContain('&lt;img src=x&gt;')
       expect(html).not.toContain('<img src=x>')

@@ -73,14 +73,14 @@ export function resolverTests(make: HarnessFactory): void {
       expect((await h.app.request(path)).status).toBe(403)
     })
 
-    it('warns, escaped, when the target cannot be parsed', async () => {
+    it('says, escaped, that a target that cannot be parsed cannot be opened', async () => {
       const h = await make()
       const path = await linkFor(h, 'https://exa mple.example/"><script>alert(1)</script>')
 
       const response = await h.app.request(path)
       const html = await response.text()
 
-      expect(response.status).toBe(200)
+      expect(response.status).toBe(403)
       expect(html).toContain('unparseable_url')
       expect(html).not.toContain('<script>')
       expect(html).toContain('&lt;script&gt;')
@@ -96,7 +96,7 @@ export function resolverTests(make: HarnessFactory): void {
         'vbscript:msgbox(1)',
       ]) {
         const response = await h.app.request(await linkFor(h, target))
-        expect(response.status).toBe(200)
+        expect(response.status).toBe(403)
         expect(response.headers.get('Location')).toBeNull()
         expect(await response.text()).toContain('not_http')
       }
