@@ -21,6 +21,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 
 import { KeyRing, parseKeyList, signToken, verifyToken } from '../src/core/tokens.js'
+import { nodeHmac } from '../src/node/hmac.js'
 
 const ROOT = resolve(import.meta.dirname, '../..')
 const CLI = join(ROOT, 'dist/src/cli/main.js')
@@ -94,7 +95,7 @@ async function recipientLinks(base: string): Promise<string[]> {
     body: 'Read the report at https://news.example/today/report?id=42\n',
   })
   const token = /\/r\/([A-Za-z0-9_-]+)/.exec(await response.text())?.[1] ?? ''
-  const ring = new KeyRing(parseKeyList(KEYS))
+  const ring = new KeyRing(parseKeyList(KEYS), nodeHmac)
   const verified = await verifyToken(ring, token, Math.floor(Date.now() / 1000))
   if (!verified.ok) throw new Error('could not read the rewritten link')
 

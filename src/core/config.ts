@@ -9,6 +9,7 @@ import { type AuthConfig, authConfigFromEnv } from './auth/config.js'
 import { type ProvidersConfig, providersFromEnv } from './providers/config.js'
 import { type ClickSettings, clickSettingsFromEnv } from './click-config.js'
 import { KeyRing, parseKeyList } from './tokens.js'
+import type { HmacEngine } from './hmac.js'
 import { type Bytes, fromBase64Url } from './bytes.js'
 import { DEFAULT_LIMITS, type RewriteLimits } from './rewrite/limits.js'
 
@@ -54,7 +55,15 @@ export const MIN_API_TOKEN_LENGTH = 24
 
 export type Env = Record<string, string | undefined>
 
-export function configFromEnv(env: Env, defaults: { port: number }): AppConfig {
+/** What the runtime supplies besides the environment. */
+export interface ConfigDefaults {
+  /** The origin's port when CLICKGATE_BASE_URL is unset. */
+  port: number
+  /** The runtime's HMAC engine for the key ring and keyed hashes; Web Crypto if unset. */
+  hmac?: HmacEngine
+}
+
+export function configFromEnv(env: Env, defaults: ConfigDefaults): AppConfig {
   const keys = required(env, 'CLICKGATE_KEYS')
   const hashSecret = fromBase64Url(required(env, 'CLICKGATE_HASH_SECRET'))
   if (!hashSecret || hashSecret.length < 32) {
@@ -64,7 +73,7 @@ export function configFromEnv(env: Env, defaults: { port: number }): AppConfig {
   const baseUrl = parseBaseUrl(env.CLICKGATE_BASE_URL ?? `http://localhost:${defaults.port}`)
   return {
     baseUrl,
-    ring: new KeyRing(parseKeyList(keys)),
+    ring: new KeyRing(parseKeyList(keys), defaults.hmac),
     hashSecret,
     adminToken: apiToken(env, 'CLICKGATE_ADMIN_TOKEN'),
     rewriteToken: apiToken(env, 'CLICKGATE_REWRITE_TOKEN'),

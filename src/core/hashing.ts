@@ -5,8 +5,9 @@
  * database from confirming a guessed address offline.
  */
 
-import { bytesToHex, importHmacKey } from './tokens.js'
+import { bytesToHex } from './tokens.js'
 import { type Bytes, utf8 } from './bytes.js'
+import { type HmacEngine, webCryptoHmac } from './hmac.js'
 
 export interface Hasher {
   /** Twelve hex digits: travels in tokens and attributes clicks to a recipient. */
@@ -17,12 +18,12 @@ export interface Hasher {
   ipHash(ip: string): Promise<string>
 }
 
-export function createHasher(secret: Bytes): Hasher {
-  const key = importHmacKey(secret)
+export function createHasher(secret: Bytes, engine: HmacEngine = webCryptoHmac): Hasher {
+  const key = engine.importKey(secret)
 
   async function digest(label: string, value: string, bytes: number): Promise<string> {
-    const mac = await crypto.subtle.sign('HMAC', await key, utf8(`${label}\u0000${value}`))
-    return bytesToHex(new Uint8Array(mac).subarray(0, bytes))
+    const mac = await key.sign(utf8(`${label}\u0000${value}`))
+    return bytesToHex(mac.subarray(0, bytes))
   }
 
   return {

@@ -97,7 +97,8 @@ export function createServices(
 ): Services {
   const now = options.now ?? (() => Date.now())
   const capabilities = options.capabilities ?? NODE_CAPABILITIES
-  const hasher = createHasher(config.hashSecret)
+  // The keyed hashes use the key ring's engine: the runtime's fastest HMAC.
+  const hasher = createHasher(config.hashSecret, config.ring.engine)
   const queue = options.scanQueue
   const linker = createLinker({
     baseUrl: config.baseUrl,

@@ -14,6 +14,7 @@
  */
 
 import { type Bytes, fromBase64Url, toBase64Url, utf8 } from './bytes.js'
+import { type HmacEngine, type HmacKey, webCryptoHmac } from './hmac.js'
 
 const VERSION = 1
 const MAC_BYTES = 16
@@ -54,19 +55,23 @@ export type VerifyResult =
 /**
  * The key ring: the first key signs, every key verifies. Rotation adds a new
  * key in front and keeps old ones until links signed with them may go dark.
+ * The HMAC engine is the runtime's (src/core/hmac.ts); Web Crypto by default.
  */
 export class KeyRing {
   readonly signingKeyId: string
-  private readonly keys = new Map<string, Promise<CryptoKey>>()
+  private readonly keys = new Map<string, HmacKey>()
 
-  constructor(entries: readonly KeyEntry[]) {
+  constructor(
+    entries: readonly KeyEntry[],
+    readonly engine: HmacEngine = webCryptoHmac,
+  ) {
     const first = entries[0]
     if (!first) throw new TypeError('key ring needs at least one key')
 
     for (const entry of entries) {
       validateKeyEntry(entry)
       if (this.keys.has(entry.id)) throw new TypeError(`duplicate key id "${entry.id}"`)
-      this.keys.set(entry.id, importHmacKey(entry.secret))
+      this.keys.set(entry.id, engine.importKey(entry.secret))
     }
     this.signingKeyId = first.id
   }
@@ -75,7 +80,7 @@ export class KeyRing {
     return [...this.keys.keys()]
   }
 
-  key(id: string): Promise<CryptoKey> | undefined {
+  key(id: string): HmacKey | undefined {
     return this.keys.get(id)
   }
 }
@@ -87,10 +92,6 @@ function validateKeyEntry(entry: KeyEntry): void {
   if (entry.secret.length < MIN_SECRET_BYTES) {
     throw new TypeError(`key "${entry.id}" secret must be at least ${MIN_SECRET_BYTES} bytes`)
   }
-}
-
-export function importHmacKey(secret: Bytes): Promise<CryptoKey> {
-  return crypto.subtle.importKey('raw', secret, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign'])
 }
 
 /** Parses `id:secret,id:secret` with base64url secrets, as in CLICKGATE_KEYS. */
@@ -127,7 +128,7 @@ export async function signToken(
   const key = ring.key(keyId)
   if (!key) throw new TypeError('signing key missing from ring')
 
-  const mac = await hmac(await key, body)
+  const mac = await key.sign(body)
   const token = new Uint8Array(body.length + MAC_BYTES)
   token.set(body)
   token.set(mac.subarray(0, MAC_BYTES), body.length)
@@ -150,7 +151,7 @@ export async function verifyToken(
   const key = ring.key(parsed.claims.keyId)
   if (!key) return { ok: false, reason: 'unknown_key', keyId: parsed.claims.keyId }
 
-  const expected = await hmac(await key, bytes.subarray(0, parsed.bodyLength))
+  const expected = await key.sign(bytes.subarray(0, parsed.bodyLength))
   const given = bytes.subarray(parsed.bodyLength)
   if (!constantTimeEqual(expected.subarray(0, MAC_BYTES), given)) {
     return { ok: false, reason: 'bad_signature', keyId: parsed.claims.keyId }
@@ -170,10 +171,6 @@ export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
   let diff = 0
   for (let i = 0; i < a.length; i++) diff |= (a[i] ?? 0) ^ (b[i] ?? 0)
   return diff === 0
-}
-
-async function hmac(key: CryptoKey, data: Bytes): Promise<Bytes> {
-  return new Uint8Array(await crypto.subtle.sign('HMAC', key, data))
 }
 
 function encodeBody(claims: TokenClaims): Bytes {

@@ -12,6 +12,7 @@ import { type AppConfig, type Env, configFromEnv, parseBaseUrl } from '../core/c
 import { generateKeyEntry } from '../core/tokens.js'
 import { type TestAllowance, createTestAllowance } from './sandbox/connector.js'
 import { type MailAuthSettings, mailAuthSettingsFromEnv } from './mail-auth-settings.js'
+import { nodeHmac } from './hmac.js'
 
 export const DEFAULT_PORT = 8787
 
@@ -64,7 +65,7 @@ export function loadSettings(env: Env, cwd = process.cwd()): NodeSettings {
   const merged: Env = { ...devSecrets, ...withoutBlanks(env) }
 
   return {
-    config: configFromEnv(merged, { port }),
+    config: configFromEnv(merged, { port, hmac: nodeHmac }),
     dbPath: env.CLICKGATE_DB?.trim() || join(dataDir, 'clickgate.db'),
     port,
     host: env.CLICKGATE_HOST?.trim() || (production ? '0.0.0.0' : '127.0.0.1'),
