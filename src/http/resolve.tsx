@@ -12,6 +12,7 @@
 import type { Context } from 'hono'
 
 import type { Classification } from '../core/clicks/automation.js'
+import { clickLogFields } from '../core/clicks/recorder.js'
 import { type ClickLimiter, createClickLimiter } from '../core/clicks/rate-limit.js'
 import { looksOneTime } from '../core/one-time.js'
 import { type TokenClaims, verifyToken } from '../core/tokens.js'
@@ -228,23 +229,14 @@ function queueClick(c: Context<AppEnv>, deps: AppDeps, click: ClickContext, now:
   }
 }
 
-/** Writes the queued clicks and logs each one; runtimes also call it on a timer and at shutdown. */
+/**
+ * Writes the queued clicks and logs each one the writer did not log itself;
+ * runtimes also call it on a timer and at shutdown. Resolves with the number stored.
+ */
 export async function flushClicks(deps: Pick<AppDeps, 'clicks' | 'logger'>): Promise<number> {
-  const written = await deps.clicks.flush()
-  for (const click of written) {
-    deps.logger('info', 'click', {
-      linkId: click.linkId,
-      messageRef: click.messageRef,
-      recipientRef: click.recipientRef,
-      keyId: click.keyId,
-      verdict: click.verdict,
-      reason: click.reason,
-      method: click.method,
-      automated: click.automated,
-      evidence: click.evidence,
-    })
-  }
-  return written.length
+  const { stored, toLog } = await deps.clicks.flush()
+  for (const click of toLog) deps.logger('info', 'click', clickLogFields(click))
+  return stored
 }
 
 /**
