@@ -6,7 +6,8 @@
 import type { Brand } from '../brands.js'
 import { observeUrl } from '../heuristics/index.js'
 import { linkTextMismatch } from '../heuristics/link-text.js'
-import type { MessageContext, Rule, Store } from '../store.js'
+import type { Observation } from '../heuristics/types.js'
+import type { MessageContext, MessageFinding, Rule, Store } from '../store.js'
 import { parseWebUrl, ruleQueryFor, schemeOf } from '../url.js'
 import type { TtlCache } from './cache.js'
 import type { ClickSubject, Finding, Signal } from './types.js'
@@ -85,14 +86,37 @@ export function messageSignal(
   store: Store,
   options: MessageSignalOptions = { brands: [] },
 ): Signal {
-  async function context(id: number): Promise<MessageContext> {
+  // Worked out once per loaded context: the context and a link's texts never change, and
+  // neither do a link's layers (they follow from its stored target). Held with the context,
+  // so they go when it leaves the cache.
+  const derived = new WeakMap<MessageContext, DerivedContext>()
+
+  async function context(id: number): Promise<DerivedContext> {
     const key = String(id)
     const hit = options.cache?.get(key)
-    if (hit) return hit
+    const loaded = hit ?? (await store.getMessageContext(id))
+    if (!hit) options.cache?.set(key, loaded)
 
-    const loaded = await store.getMessageContext(id)
-    options.cache?.set(key, loaded)
-    return loaded
+    let entry = derived.get(loaded)
+    if (!entry) {
+      entry = { context: loaded, messageFindings: prefixed(loaded.findings), textChecks: new Map() }
+      derived.set(loaded, entry)
+    }
+    return entry
+  }
+
+  function textFindings(entry: DerivedContext, subject: ClickSubject): Finding[] {
+    const texts = entry.context.linkTexts[String(subject.linkId)] ?? []
+    if (texts.length === 0) return []
+
+    const key = `${subject.linkId} ${subject.target}`
+    let observed = entry.textChecks.get(key)
+    if (!observed) {
+      const layers = subject.layers?.map((l) => l.url) ?? [subject.target]
+      observed = linkTextMismatch(texts, layers, options.brands)
+      entry.textChecks.set(key, observed)
+    }
+    return observed.map((o) => ({ ...o, source: 'heuristics', checkedAt: subject.now }))
   }
 
   return {
@@ -101,19 +125,24 @@ export function messageSignal(
     async evaluate(subject: ClickSubject): Promise<Finding[]> {
       if (subject.messageRef === null) return []
 
-      const { findings, linkTexts } = await context(subject.messageRef)
-      const messageFindings = findings.map((f) => ({ ...f, source: `message:${f.source}` }))
-
-      const texts = linkTexts[String(subject.linkId)] ?? []
-      const layers = subject.layers?.map((l) => l.url) ?? [subject.target]
-      const textFindings = linkTextMismatch(texts, layers, options.brands).map((o) => ({
-        ...o,
-        source: 'heuristics',
-        checkedAt: subject.now,
-      }))
-      return [...messageFindings, ...textFindings]
+      const entry = await context(subject.messageRef)
+      const texts = textFindings(entry, subject)
+      if (texts.length === 0) return entry.messageFindings
+      return [...entry.messageFindings, ...texts]
     },
   }
+}
+
+interface DerivedContext {
+  context: MessageContext
+  /** The message's findings as this signal reports them. */
+  messageFindings: Finding[]
+  /** Link-text observations by link id and target. */
+  textChecks: Map<string, Observation[]>
+}
+
+function prefixed(findings: readonly MessageFinding[]): Finding[] {
+  return findings.map((f) => ({ ...f, source: `message:${f.source}` }))
 }
 
 /** The URL heuristics (core/heuristics), on each layer of the link. */
