@@ -42,6 +42,15 @@ export interface ClickContext {
   method: 'GET' | 'HEAD' | 'POST'
   /** Where our confirmation forms for this link post (relative to the page). */
   confirmUrl: string
+  /** The client's address, read once per request. */
+  ip: string | null
+  userAgent: string | null
+}
+
+/** What follows from a target alone, worked out once per target rather than per click. */
+interface Destination {
+  location: string | null
+  oneTime: boolean
 }
 
 /**
@@ -59,23 +68,28 @@ export function resolveHandler(deps: AppDeps) {
   const verified = createTtlCache<TokenClaims>({ max: VERIFIED_TOKENS, ttlMs: VERIFIED_TTL_MS })
   const { limit, windowMs } = deps.config.clickRateLimit
   const limiter = createClickLimiter(limit, windowMs)
-  // Whether a target looks one-time depends on the target and the configured words only.
-  const oneTime = createTtlCache<{ oneTime: boolean }>({ max: 50_000, ttlMs: 3_600_000 })
-  const looksOneTimeCached = (layers: Judgement['layers']): boolean => {
-    const key = layers[0]?.url ?? ''
-    const hit = oneTime.get(key)
-    if (hit) return hit.oneTime
+  // Where a target redirects to and whether it looks one-time depend on the target (its
+  // layers follow from it) and the configuration only.
+  const destinations = createTtlCache<Destination>({ max: 50_000, ttlMs: 3_600_000 })
+  const destinationOf = (target: string, layers: Judgement['layers']): Destination => {
+    const hit = destinations.get(target)
+    if (hit) return hit
 
-    const value = layers.some((l) => looksOneTime(l.url, deps.config.oneTimeWords))
-    oneTime.set(key, { oneTime: value })
-    return value
+    const innermost = layers[layers.length - 1]?.url ?? target
+    const destination = {
+      location: locationFor(deps.config.redirectUnwrapped ? innermost : target),
+      oneTime: layers.some((l) => looksOneTime(l.url, deps.config.oneTimeWords)),
+    }
+    destinations.set(target, destination)
+    return destination
   }
 
   return async function resolveClick(c: Context<AppEnv>): Promise<Response> {
     const now = deps.now()
-    const claims = await verifyClick(c, deps, now, verified)
+    const token = c.req.param('token') ?? ''
+    const claims = await verifyClick(token, deps, now, verified)
     if (!claims) return notFound(c)
-    if (!limiter.allow(c.req.param('token') ?? '', now)) return rateLimited(c, deps, limiter, now)
+    if (!limiter.allow(token, now)) return rateLimited(c, deps, limiter, now)
 
     const target = await deps.linkTarget(claims.linkId)
     if (target === null) {
@@ -83,7 +97,7 @@ export function resolveHandler(deps: AppDeps) {
       return notFound(c)
     }
 
-    const click = await judgeClick(c, deps, claims, target, now, looksOneTimeCached)
+    const click = await judgeClick(c, deps, { token, claims, target, now }, destinationOf)
     const response = await answerClick(c, click)
     // Reloads of the "checking" page are the same click: it is recorded once, and once it settles.
     const reload = isPending(click.judgement.decision) && c.req.query('checking') !== undefined
@@ -93,12 +107,11 @@ export function resolveHandler(deps: AppDeps) {
 }
 
 async function verifyClick(
-  c: Context<AppEnv>,
+  token: string,
   deps: AppDeps,
   now: number,
   verified: TtlCache<TokenClaims>,
 ) {
-  const token = c.req.param('token') ?? ''
   const seconds = Math.floor(now / 1000)
   const known = verified.get(token)
   if (known && (known.expiresAt === undefined || seconds < known.expiresAt)) return known
@@ -117,10 +130,13 @@ async function verifyClick(
 async function judgeClick(
   c: Context<AppEnv>,
   deps: AppDeps,
-  claims: TokenClaims,
-  target: string,
-  now: number,
-  isOneTime: (layers: Judgement['layers']) => boolean,
+  {
+    token,
+    claims,
+    target,
+    now,
+  }: { token: string; claims: TokenClaims; target: string; now: number },
+  destinationOf: (target: string, layers: Judgement['layers']) => Destination,
 ): Promise<ClickContext> {
   const judgement = await deps.verdicts.judge({
     target,
@@ -131,29 +147,32 @@ async function judgeClick(
   logOverride(deps, claims, judgement)
 
   const method = requestMethod(c)
+  const userAgent = c.req.header('User-Agent') ?? null
+  const ip = deps.clientIp(c)
   const classification = deps.automation.classify(
     {
       method,
-      userAgent: c.req.header('User-Agent') ?? null,
+      userAgent,
       accept: c.req.header('Accept') ?? null,
       acceptLanguage: c.req.header('Accept-Language') ?? null,
-      ip: deps.clientIp(c),
+      ip,
       ageSeconds: Math.floor(now / 1000) - claims.issuedAt,
     },
     { deliberate: method === 'POST' },
   )
 
-  const innermost = judgement.layers[judgement.layers.length - 1]?.url ?? target
-  const destination = deps.config.redirectUnwrapped ? innermost : target
+  const { location, oneTime } = destinationOf(target, judgement.layers)
   return {
     claims,
     target,
-    location: locationFor(destination),
+    location,
     judgement,
-    oneTime: isOneTime(judgement.layers),
+    oneTime,
     classification,
     method,
-    confirmUrl: confirmUrlFor(c.req.param('token') ?? ''),
+    confirmUrl: confirmUrlFor(token),
+    ip,
+    userAgent,
   }
 }
 
@@ -216,8 +235,8 @@ function queueClick(c: Context<AppEnv>, deps: AppDeps, click: ClickContext, now:
     keyId: claims.keyId,
     verdict: isPending(judgement.decision) ? 'pending' : judgement.decision.verdict,
     reason: judgement.decision.decisive?.reason ?? null,
-    userAgent: c.req.header('User-Agent')?.slice(0, MAX_USER_AGENT) ?? null,
-    ip: deps.clientIp(c),
+    userAgent: click.userAgent?.slice(0, MAX_USER_AGENT) ?? null,
+    ip: click.ip,
     automated: classification.automated,
     evidence: classification.evidence.length > 0 ? classification.evidence.join(',') : null,
     method: click.method,
