@@ -1,12 +1,31 @@
 /**
  * A batch of clicks as columns, for the trip to the writer thread. Cloning
  * an array of objects makes the structured-clone algorithm write every
- * property name of every click; columns write each name once per batch and
- * the numbers as typed arrays, which measured about three times cheaper on
- * the thread that answers clicks.
+ * property name and string of every click. Here numbers go as typed arrays,
+ * and the text fields as indexes into one table of the batch's distinct
+ * strings: clicks on one alert repeat the key id, verdict, method, User-Agent
+ * and address. Measured on the thread that answers clicks, that is several
+ * times cheaper than cloning objects.
  */
 
 import type { PendingClick } from '../core/clicks/recorder.js'
+
+/** The text fields, each sent as indexes into `strings`. */
+const TEXT_FIELDS = [
+  'recipientRef',
+  'keyId',
+  'verdict',
+  'reason',
+  'userAgent',
+  'ip',
+  'evidence',
+  'method',
+] as const
+
+type TextField = (typeof TEXT_FIELDS)[number]
+
+/** The index that stands for null. */
+const NULL_INDEX = 0xffffffff
 
 export interface ClickColumns {
   count: number
@@ -15,14 +34,9 @@ export interface ClickColumns {
   /** NaN where the click has no message reference. */
   messageRef: Float64Array
   automated: Uint8Array
-  recipientRef: (string | null)[]
-  keyId: string[]
-  verdict: string[]
-  reason: (string | null)[]
-  userAgent: (string | null)[]
-  ip: (string | null)[]
-  evidence: (string | null)[]
-  method: string[]
+  /** Each click's text fields, field by field: `TEXT_FIELDS.length` indexes per click. */
+  text: Uint32Array
+  strings: string[]
 }
 
 export function toColumns(batch: readonly PendingClick[]): ClickColumns {
@@ -33,32 +47,30 @@ export function toColumns(batch: readonly PendingClick[]): ClickColumns {
     linkId: new Float64Array(count),
     messageRef: new Float64Array(count),
     automated: new Uint8Array(count),
-    recipientRef: new Array<string | null>(count),
-    keyId: new Array<string>(count),
-    verdict: new Array<string>(count),
-    reason: new Array<string | null>(count),
-    userAgent: new Array<string | null>(count),
-    ip: new Array<string | null>(count),
-    evidence: new Array<string | null>(count),
-    method: new Array<string>(count),
+    text: new Uint32Array(count * TEXT_FIELDS.length),
+    strings: [],
   }
-  batch.forEach((click, i) => setRow(columns, i, click))
-  return columns
-}
+  const indexes = new Map<string, number>()
+  const intern = (value: string | null): number => {
+    if (value === null) return NULL_INDEX
+    let index = indexes.get(value)
+    if (index === undefined) {
+      index = columns.strings.push(value) - 1
+      indexes.set(value, index)
+    }
+    return index
+  }
 
-function setRow(columns: ClickColumns, i: number, click: PendingClick): void {
-  columns.at[i] = click.at
-  columns.linkId[i] = click.linkId
-  columns.messageRef[i] = click.messageRef ?? NaN
-  columns.automated[i] = click.automated ? 1 : 0
-  columns.recipientRef[i] = click.recipientRef
-  columns.keyId[i] = click.keyId
-  columns.verdict[i] = click.verdict
-  columns.reason[i] = click.reason
-  columns.userAgent[i] = click.userAgent
-  columns.ip[i] = click.ip
-  columns.evidence[i] = click.evidence
-  columns.method[i] = click.method
+  batch.forEach((click, i) => {
+    columns.at[i] = click.at
+    columns.linkId[i] = click.linkId
+    columns.messageRef[i] = click.messageRef ?? NaN
+    columns.automated[i] = click.automated ? 1 : 0
+    TEXT_FIELDS.forEach((field, f) => {
+      columns.text[i * TEXT_FIELDS.length + f] = intern(click[field])
+    })
+  })
+  return columns
 }
 
 export function fromColumns(columns: ClickColumns): PendingClick[] {
@@ -68,19 +80,23 @@ export function fromColumns(columns: ClickColumns): PendingClick[] {
 }
 
 function row(columns: ClickColumns, i: number): PendingClick {
+  const text = (field: TextField): string | null => {
+    const index = columns.text[i * TEXT_FIELDS.length + TEXT_FIELDS.indexOf(field)] ?? NULL_INDEX
+    return index === NULL_INDEX ? null : (columns.strings[index] ?? null)
+  }
   const messageRef = columns.messageRef[i] ?? NaN
   return {
     at: columns.at[i] ?? 0,
     linkId: columns.linkId[i] ?? 0,
     messageRef: Number.isNaN(messageRef) ? null : messageRef,
-    recipientRef: columns.recipientRef[i] ?? null,
-    keyId: columns.keyId[i] ?? '',
-    verdict: columns.verdict[i] ?? '',
-    reason: columns.reason[i] ?? null,
-    userAgent: columns.userAgent[i] ?? null,
-    ip: columns.ip[i] ?? null,
+    recipientRef: text('recipientRef'),
+    keyId: text('keyId') ?? '',
+    verdict: text('verdict') ?? '',
+    reason: text('reason'),
+    userAgent: text('userAgent'),
+    ip: text('ip'),
     automated: columns.automated[i] === 1,
-    evidence: columns.evidence[i] ?? null,
-    method: columns.method[i] ?? '',
+    evidence: text('evidence'),
+    method: text('method') ?? '',
   }
 }
