@@ -20,13 +20,15 @@ import type { ClickSubject, Finding, Signal } from './types.js'
  * wrapper's host never waves through what is inside it.
  */
 export function rulesSignal(store: Store, options: RulesSignalOptions = {}): Signal {
-  async function matching(url: string, version: number, now: number): Promise<Rule[]> {
+  /** The matches cached under this version, still in force; undefined when they must be read. */
+  function cachedMatches(url: string, version: number, now: number): Rule[] | undefined {
     const hit = options.cache?.get(url)
-    if (hit && hit.version === version) {
-      // Matches are cached with their expiry; one that has lapsed since drops out here.
-      return hit.rules.filter((rule) => rule.expiresAt === null || rule.expiresAt > now)
-    }
+    if (!hit || hit.version !== version) return undefined
+    // Matches are cached with their expiry; one that has lapsed since drops out here.
+    return hit.rules.filter((rule) => rule.expiresAt === null || rule.expiresAt > now)
+  }
 
+  async function readMatches(url: string, version: number, now: number): Promise<Rule[]> {
     const rules = await store.matchRules(ruleQueryFor(url), now)
     options.cache?.set(url, { version, rules })
     return rules
@@ -40,7 +42,12 @@ export function rulesSignal(store: Store, options: RulesSignalOptions = {}): Sig
       const innermost = layers[layers.length - 1]
       // One tiny read per click: any rule change anywhere makes every cached match stale.
       const version = options.cache ? await store.rulesVersion() : 0
-      const perLayer = await Promise.all(layers.map((url) => matching(url, version, subject.now)))
+      const cached = layers.map((url) => cachedMatches(url, version, subject.now))
+      const perLayer = cached.every((rules) => rules !== undefined)
+        ? cached
+        : await Promise.all(
+            layers.map((url, i) => cached[i] ?? readMatches(url, version, subject.now)),
+          )
 
       return perLayer.flatMap((rules, index) =>
         rules
