@@ -13,14 +13,27 @@ import { ConfirmPage } from '../../views/confirm.js'
 import { ScannerPage } from '../../views/scanner.js'
 import { type Continue, WarningPage } from '../../views/warning.js'
 import type { AppEnv } from './env.js'
+import { redirectTo } from './headers.js'
 import { destinationParts, reasonsOf } from './pages.js'
 import type { ClickContext } from './resolve.js'
 
-export async function answerClick(c: Context<AppEnv>, click: ClickContext): Promise<Response> {
+/**
+ * `redirect` carries the headers of every redirect to a destination (see
+ * headers.ts); pages get theirs from the app's middleware, and no caching here.
+ */
+export async function answerClick(
+  c: Context<AppEnv>,
+  click: ClickContext,
+  redirect: Readonly<Record<string, string>>,
+): Promise<Response> {
   const { judgement, location, oneTime, classification, method } = click
   const verdict = judgement.decision.verdict
-  c.header('Cache-Control', 'no-store')
+  const redirecting =
+    location !== null && verdict === 'allow' && !oneTime && !isPending(judgement.decision)
+  // The usual click: straight to the destination, before any page is considered.
+  if (redirecting && method !== 'POST') return redirectTo(location, 302, redirect)
 
+  c.header('Cache-Control', 'no-store')
   if (verdict === 'block') return blockPage(c, click)
   if (isPending(judgement.decision)) return checkingPage(c, click)
 
@@ -31,7 +44,7 @@ export async function answerClick(c: Context<AppEnv>, click: ClickContext): Prom
 
   if (method === 'POST') {
     if (location === null) return warningPage(c, click, null)
-    return c.redirect(location, 303)
+    return redirectTo(location, 303, redirect)
   }
 
   if (verdict === 'warn' || location === null) {
@@ -44,8 +57,8 @@ export async function answerClick(c: Context<AppEnv>, click: ClickContext): Prom
     return warningPage(c, click, continueTo)
   }
 
-  if (oneTime) return confirmPage(c, click, location)
-  return c.redirect(location, 302)
+  // Only a one-time target is left here: any other went out as the redirect above.
+  return confirmPage(c, click, location)
 }
 
 /**

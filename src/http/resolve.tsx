@@ -23,6 +23,7 @@ import { NotFoundPage } from '../../views/not-found.js'
 import { RateLimitedPage } from '../../views/rate-limited.js'
 import { answerClick, isPending } from './click-answer.js'
 import type { AppDeps, AppEnv } from './env.js'
+import { redirectHeaders } from './headers.js'
 
 /** The path segment after the token that our own confirmation forms post to. */
 export const CONFIRM_SEGMENT = 'go'
@@ -70,6 +71,7 @@ export function resolveHandler(deps: AppDeps) {
   const limiter = createClickLimiter(limit, windowMs)
   // Where a target redirects to and whether it looks one-time depend on the target (its
   // layers follow from it) and the configuration only.
+  const redirect = redirectHeaders(deps.config.baseUrl)
   const destinations = createTtlCache<Destination>({ max: 50_000, ttlMs: 3_600_000 })
   const destinationOf = (target: string, layers: Judgement['layers']): Destination => {
     const hit = destinations.get(target)
@@ -98,7 +100,7 @@ export function resolveHandler(deps: AppDeps) {
     }
 
     const click = await judgeClick(c, deps, { token, claims, target, now }, destinationOf)
-    const response = await answerClick(c, click)
+    const response = await answerClick(c, click, redirect)
     // Reloads of the "checking" page are the same click: it is recorded once, and once it settles.
     const reload = isPending(click.judgement.decision) && c.req.query('checking') !== undefined
     if (!reload) queueClick(c, deps, click, now)
