@@ -243,7 +243,9 @@ function queueClick(c: Context<AppEnv>, deps: AppDeps, click: ClickContext, now:
     evidence: classification.evidence.length > 0 ? classification.evidence.join(',') : null,
     method: click.method,
   })
-  if (deps.clicks.pending >= deps.clickFlushThreshold) {
+  // One waiting flush takes this click too; under a backlog, one per click would pile up
+  // thousands of drains writing a few clicks each.
+  if (deps.clicks.pending >= deps.clickFlushThreshold && !deps.clicks.flushQueued) {
     deps.defer(c, async () => {
       await flushClicks(deps)
     })

@@ -62,6 +62,11 @@ export interface ClickRecorder {
   /** Writes everything queued so far. */
   flush(): Promise<BatchOutcome>
   readonly pending: number
+  /**
+   * A flush was asked for and has not begun taking clicks: it will write
+   * everything queued until then, so asking again adds nothing.
+   */
+  readonly flushQueued: boolean
   /** Clicks dropped because the queue was full. */
   readonly dropped: number
 }
@@ -117,6 +122,8 @@ export function createClickRecorder(options: ClickRecorderOptions): ClickRecorde
   let queue: PendingClick[] = []
   let dropped = 0
   let writing: Promise<BatchOutcome> = Promise.resolve({ stored: 0, toLog: [] })
+  /** Flushes asked for whose drain has not begun: each will take every click queued by then. */
+  let waiting = 0
   const write = 'writeBatch' in options ? options.writeBatch : storeAndReturn(options)
 
   /** Writes what was queued when the flush began; clicks arriving meanwhile wait for the next. */
@@ -124,8 +131,8 @@ export function createClickRecorder(options: ClickRecorderOptions): ClickRecorde
     const outcome: BatchOutcome = { stored: 0, toLog: [] }
     let left = queue.length
     while (left > 0 && queue.length > 0) {
-      const batch = queue.slice(0, Math.min(CLICK_BATCH_SIZE, left))
-      queue = queue.slice(batch.length)
+      // In place: a backlog of many thousand clicks is not copied once per batch.
+      const batch = queue.splice(0, Math.min(CLICK_BATCH_SIZE, left))
       left -= batch.length
       try {
         const written = await write(batch)
@@ -142,7 +149,13 @@ export function createClickRecorder(options: ClickRecorderOptions): ClickRecorde
 
   /** Batches are written one after another, in order, each in its own transaction. */
   function flush(): Promise<BatchOutcome> {
-    const next = writing.catch(() => null).then(drain)
+    waiting++
+    const next = writing
+      .catch(() => null)
+      .then(() => {
+        waiting--
+        return drain()
+      })
     writing = next
     return next
   }
@@ -160,6 +173,9 @@ export function createClickRecorder(options: ClickRecorderOptions): ClickRecorde
     flush,
     get pending() {
       return queue.length
+    },
+    get flushQueued() {
+      return waiting > 0
     },
     get dropped() {
       return dropped
