@@ -8,7 +8,11 @@ import { type MessagePipeline, createMessagePipeline } from './auth/pipeline.js'
 import type { MailAuthenticator } from './auth/types.js'
 import { type Capabilities, NODE_CAPABILITIES } from './capabilities.js'
 import { type AutomationDetector, createAutomationDetector } from './clicks/automation.js'
-import { type ClickRecorder, createClickRecorder } from './clicks/recorder.js'
+import {
+  type ClickBatchWriter,
+  type ClickRecorder,
+  createClickRecorder,
+} from './clicks/recorder.js'
 import type { AppConfig } from './config.js'
 import { ClickgateError } from './errors.js'
 import { type Hasher, createHasher } from './hashing.js'
@@ -74,8 +78,8 @@ export interface ServiceOptions {
   scanJobs?: { scanners: readonly Scanner[]; scanTimeoutMs: number }
   /** Node's mailauth-based verifier, sealer and signer; absent on Workers. */
   mailAuth?: MailAuthenticator | null
-  /** Where click batches are written, when not the store itself (Node: a writer thread). */
-  clickSink?: Pick<Store, 'recordClicks'>
+  /** Writes click batches, when not the store itself (Node: a writer thread that also logs them). */
+  clickBatches?: ClickBatchWriter
   /**
    * Keep link targets in memory (link rows are never changed or deleted).
    * On for the Node server; off on Workers, where a read is per request
@@ -157,7 +161,9 @@ export function createServices(
       extraRanges: config.scannerRanges,
       fastClickSeconds: config.fastClickSeconds,
     }),
-    clicks: createClickRecorder({ store: options.clickSink ?? store, hasher }),
+    clicks: createClickRecorder(
+      options.clickBatches ? { writeBatch: options.clickBatches } : { store, hasher },
+    ),
     providers,
     now,
     capabilities,

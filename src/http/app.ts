@@ -17,6 +17,7 @@ import { STYLESHEET } from '../../views/stylesheet.js'
 import { apiAuth } from './auth.js'
 import type { AppDeps, AppEnv } from './env.js'
 import { errorBody, errorHandler } from './errors.js'
+import { hsts } from './headers.js'
 import { CONFIRM_SEGMENT, formSubmitHandler, notFound, resolveHandler } from './resolve.js'
 import { rewriteHandler } from './rewrite.js'
 import { rewriteBatchHandler } from './rewrite-batch.js'
@@ -46,17 +47,14 @@ function pageHeaders(baseUrl: URL) {
   })
 }
 
-function hsts(baseUrl: URL): string | false {
-  return baseUrl.protocol === 'https:' ? 'max-age=15552000; includeSubDomains' : false
-}
-
 /**
  * Page headers on every response except redirects. A 302 or 303 has no
  * document for CSP, framing or sniffing rules to protect; what matters on
  * it is Referrer-Policy, which the browser applies to the redirected
  * request so that our token never reaches the destination (Referrer Policy
  * §8.3, "set request's referrer policy on redirect"), and no caching. The
- * redirect is the hot path, so it carries those and nothing more.
+ * redirect is the hot path, so it carries those and nothing more. The click
+ * path's redirects carry them themselves (headers.ts `redirectHeaders`).
  */
 function securityHeaders(baseUrl: URL) {
   const pages = pageHeaders(baseUrl)

@@ -13,14 +13,27 @@ import { ConfirmPage } from '../../views/confirm.js'
 import { ScannerPage } from '../../views/scanner.js'
 import { type Continue, WarningPage } from '../../views/warning.js'
 import type { AppEnv } from './env.js'
+import { redirectTo } from './headers.js'
 import { chainOf, continueLabel, reasonsOf, routeOf } from './pages.js'
 import { type ClickContext, REVIEW_QUERY } from './resolve.js'
 
-export async function answerClick(c: Context<AppEnv>, click: ClickContext): Promise<Response> {
+/**
+ * `redirect` carries the headers of every redirect to a destination (see
+ * headers.ts); pages get theirs from the app's middleware, and no caching here.
+ */
+export async function answerClick(
+  c: Context<AppEnv>,
+  click: ClickContext,
+  redirect: Readonly<Record<string, string>>,
+): Promise<Response> {
   const { judgement, location, oneTime, classification, method } = click
   const verdict = judgement.decision.verdict
-  c.header('Cache-Control', 'no-store')
+  const redirecting =
+    location !== null && verdict === 'allow' && !oneTime && !isPending(judgement.decision)
+  // The usual click: straight to the destination, before any page is considered.
+  if (redirecting && method !== 'POST') return redirectTo(location, 302, redirect)
 
+  c.header('Cache-Control', 'no-store')
   if (verdict === 'block') return blockPage(c, click)
   if (isPending(judgement.decision)) return checkingPage(c, click)
 
@@ -29,7 +42,7 @@ export async function answerClick(c: Context<AppEnv>, click: ClickContext): Prom
 
   // Nothing to send the reader on to: a page with no way on, never a warning's.
   if (location === null) return unopenablePage(c, click)
-  if (method === 'POST' && !click.review) return c.redirect(location, 303)
+  if (method === 'POST' && !click.review) return redirectTo(location, 303, redirect)
 
   if (verdict === 'warn') {
     const label = continueLabel(routeFor(click), location, click.target)
@@ -40,7 +53,8 @@ export async function answerClick(c: Context<AppEnv>, click: ClickContext): Prom
   }
 
   if (oneTime) return confirmPage(c, click, location)
-  return c.redirect(location, method === 'POST' ? 303 : 302)
+  // An allowed link after the scanner page's button (a POST for review).
+  return redirectTo(location, 303, redirect)
 }
 
 /**

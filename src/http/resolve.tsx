@@ -12,6 +12,7 @@
 import type { Context } from 'hono'
 
 import type { Classification } from '../core/clicks/automation.js'
+import { clickLogFields } from '../core/clicks/recorder.js'
 import { type ClickLimiter, createClickLimiter } from '../core/clicks/rate-limit.js'
 import { looksOneTime } from '../core/one-time.js'
 import { type TokenClaims, verifyToken } from '../core/tokens.js'
@@ -22,6 +23,7 @@ import { NotFoundPage } from '../../views/not-found.js'
 import { RateLimitedPage } from '../../views/rate-limited.js'
 import { answerClick, isPending } from './click-answer.js'
 import type { AppDeps, AppEnv } from './env.js'
+import { redirectHeaders } from './headers.js'
 
 /** The path segment after the token that our own confirmation forms post to. */
 export const CONFIRM_SEGMENT = 'go'
@@ -46,6 +48,15 @@ export interface ClickContext {
   confirmUrl: string
   /** A POST from the scanner page's button: the person has seen no warning or confirmation yet. */
   review: boolean
+  /** The client's address, read once per request. */
+  ip: string | null
+  userAgent: string | null
+}
+
+/** What follows from a target alone, worked out once per target rather than per click. */
+interface Destination {
+  location: string | null
+  oneTime: boolean
 }
 
 /**
@@ -63,23 +74,29 @@ export function resolveHandler(deps: AppDeps) {
   const verified = createTtlCache<TokenClaims>({ max: VERIFIED_TOKENS, ttlMs: VERIFIED_TTL_MS })
   const { limit, windowMs } = deps.config.clickRateLimit
   const limiter = createClickLimiter(limit, windowMs)
-  // Whether a target looks one-time depends on the target and the configured words only.
-  const oneTime = createTtlCache<{ oneTime: boolean }>({ max: 50_000, ttlMs: 3_600_000 })
-  const looksOneTimeCached = (layers: Judgement['layers']): boolean => {
-    const key = layers[0]?.url ?? ''
-    const hit = oneTime.get(key)
-    if (hit) return hit.oneTime
+  // Where a target redirects to and whether it looks one-time depend on the target (its
+  // layers follow from it) and the configuration only.
+  const redirect = redirectHeaders(deps.config.baseUrl)
+  const destinations = createTtlCache<Destination>({ max: 50_000, ttlMs: 3_600_000 })
+  const destinationOf = (target: string, layers: Judgement['layers']): Destination => {
+    const hit = destinations.get(target)
+    if (hit) return hit
 
-    const value = layers.some((l) => looksOneTime(l.url, deps.config.oneTimeWords))
-    oneTime.set(key, { oneTime: value })
-    return value
+    const innermost = layers[layers.length - 1]?.url ?? target
+    const destination = {
+      location: locationFor(deps.config.redirectUnwrapped ? innermost : target),
+      oneTime: layers.some((l) => looksOneTime(l.url, deps.config.oneTimeWords)),
+    }
+    destinations.set(target, destination)
+    return destination
   }
 
   return async function resolveClick(c: Context<AppEnv>): Promise<Response> {
     const now = deps.now()
-    const claims = await verifyClick(c, deps, now, verified)
+    const token = c.req.param('token') ?? ''
+    const claims = await verifyClick(token, deps, now, verified)
     if (!claims) return notFound(c)
-    if (!limiter.allow(c.req.param('token') ?? '', now)) return rateLimited(c, deps, limiter, now)
+    if (!limiter.allow(token, now)) return rateLimited(c, deps, limiter, now)
 
     const target = await deps.linkTarget(claims.linkId)
     if (target === null) {
@@ -87,8 +104,8 @@ export function resolveHandler(deps: AppDeps) {
       return notFound(c)
     }
 
-    const click = await judgeClick(c, deps, claims, target, now, looksOneTimeCached)
-    const response = await answerClick(c, click)
+    const click = await judgeClick(c, deps, { token, claims, target, now }, destinationOf)
+    const response = await answerClick(c, click, redirect)
     // Reloads of the "checking" page are the same click: it is recorded once, and once it settles.
     const reload = isPending(click.judgement.decision) && c.req.query('checking') !== undefined
     if (!reload) queueClick(c, deps, click, now)
@@ -97,12 +114,11 @@ export function resolveHandler(deps: AppDeps) {
 }
 
 async function verifyClick(
-  c: Context<AppEnv>,
+  token: string,
   deps: AppDeps,
   now: number,
   verified: TtlCache<TokenClaims>,
 ) {
-  const token = c.req.param('token') ?? ''
   const seconds = Math.floor(now / 1000)
   const known = verified.get(token)
   if (known && (known.expiresAt === undefined || seconds < known.expiresAt)) return known
@@ -121,10 +137,13 @@ async function verifyClick(
 async function judgeClick(
   c: Context<AppEnv>,
   deps: AppDeps,
-  claims: TokenClaims,
-  target: string,
-  now: number,
-  isOneTime: (layers: Judgement['layers']) => boolean,
+  {
+    token,
+    claims,
+    target,
+    now,
+  }: { token: string; claims: TokenClaims; target: string; now: number },
+  destinationOf: (target: string, layers: Judgement['layers']) => Destination,
 ): Promise<ClickContext> {
   const judgement = await deps.verdicts.judge({
     target,
@@ -135,30 +154,33 @@ async function judgeClick(
   logOverride(deps, claims, judgement)
 
   const method = requestMethod(c)
+  const userAgent = c.req.header('User-Agent') ?? null
+  const ip = deps.clientIp(c)
   const classification = deps.automation.classify(
     {
       method,
-      userAgent: c.req.header('User-Agent') ?? null,
+      userAgent,
       accept: c.req.header('Accept') ?? null,
       acceptLanguage: c.req.header('Accept-Language') ?? null,
-      ip: deps.clientIp(c),
+      ip,
       ageSeconds: Math.floor(now / 1000) - claims.issuedAt,
     },
     { deliberate: method === 'POST' },
   )
 
-  const innermost = judgement.layers[judgement.layers.length - 1]?.url ?? target
-  const destination = deps.config.redirectUnwrapped ? innermost : target
+  const { location, oneTime } = destinationOf(target, judgement.layers)
   return {
     claims,
     target,
-    location: locationFor(destination),
+    location,
     judgement,
-    oneTime: isOneTime(judgement.layers),
+    oneTime,
     classification,
     method,
-    confirmUrl: confirmUrlFor(c.req.param('token') ?? ''),
+    confirmUrl: confirmUrlFor(token),
     review: method === 'POST' && c.req.query(REVIEW_QUERY) !== undefined,
+    ip,
+    userAgent,
   }
 }
 
@@ -221,36 +243,29 @@ function queueClick(c: Context<AppEnv>, deps: AppDeps, click: ClickContext, now:
     keyId: claims.keyId,
     verdict: isPending(judgement.decision) ? 'pending' : judgement.decision.verdict,
     reason: judgement.decision.decisive?.reason ?? null,
-    userAgent: c.req.header('User-Agent')?.slice(0, MAX_USER_AGENT) ?? null,
-    ip: deps.clientIp(c),
+    userAgent: click.userAgent?.slice(0, MAX_USER_AGENT) ?? null,
+    ip: click.ip,
     automated: classification.automated,
     evidence: classification.evidence.length > 0 ? classification.evidence.join(',') : null,
     method: click.method,
   })
-  if (deps.clicks.pending >= deps.clickFlushThreshold) {
+  // One waiting flush takes this click too; under a backlog, one per click would pile up
+  // thousands of drains writing a few clicks each.
+  if (deps.clicks.pending >= deps.clickFlushThreshold && !deps.clicks.flushQueued) {
     deps.defer(c, async () => {
       await flushClicks(deps)
     })
   }
 }
 
-/** Writes the queued clicks and logs each one; runtimes also call it on a timer and at shutdown. */
+/**
+ * Writes the queued clicks and logs each one the writer did not log itself;
+ * runtimes also call it on a timer and at shutdown. Resolves with the number stored.
+ */
 export async function flushClicks(deps: Pick<AppDeps, 'clicks' | 'logger'>): Promise<number> {
-  const written = await deps.clicks.flush()
-  for (const click of written) {
-    deps.logger('info', 'click', {
-      linkId: click.linkId,
-      messageRef: click.messageRef,
-      recipientRef: click.recipientRef,
-      keyId: click.keyId,
-      verdict: click.verdict,
-      reason: click.reason,
-      method: click.method,
-      automated: click.automated,
-      evidence: click.evidence,
-    })
-  }
-  return written.length
+  const { stored, toLog } = await deps.clicks.flush()
+  for (const click of toLog) deps.logger('info', 'click', clickLogFields(click))
+  return stored
 }
 
 /**

@@ -1,27 +1,36 @@
-/** Worker-thread entry for click-writer.ts: one connection, one transaction per batch. */
+/**
+ * Worker-thread entry for click-writer.ts: one connection, one transaction
+ * per batch; IP hashes with node:crypto; the `click` log lines formatted
+ * here and sent back with the reply.
+ */
 
 import { parentPort, workerData } from 'node:worker_threads'
 
+import type { Bytes } from '../core/bytes.js'
+import { clickLogFields, clickStorer } from '../core/clicks/recorder.js'
+import { createHasher } from '../core/hashing.js'
+import { jsonLogger } from '../core/log.js'
 import { SqlStore } from '../core/sql-store.js'
-import type { ClickRecord } from '../core/store.js'
-import type { WriterReply } from './click-writer.js'
+import { fromColumns } from './click-columns.js'
+import type { WriterBatch, WriterReply } from './click-writer.js'
+import { nodeHmac } from './hmac.js'
 import { openSqlite } from './sqlite.js'
-
-interface Batch {
-  id: number
-  clicks: ClickRecord[]
-}
 
 const port = parentPort
 if (!port) throw new TypeError('click-writer-worker.js runs only as a worker thread')
 
-// workerData is what startClickWriter passed: { dbPath }.
-const { dbPath } = workerData as { dbPath: string }
-const store = new SqlStore(openSqlite(dbPath))
+// workerData is what startClickWriter passed.
+const { dbPath, hashSecret } = workerData as { dbPath: string; hashSecret: Bytes }
+const storeBatch = clickStorer(new SqlStore(openSqlite(dbPath)), createHasher(hashSecret, nodeHmac))
 
-port.on('message', (batch: Batch) => {
-  store.recordClicks(batch.clicks).then(
-    () => reply({ id: batch.id, ok: true }),
+port.on('message', (batch: WriterBatch) => {
+  storeBatch(fromColumns(batch.columns)).then(
+    (written) => {
+      const lines: string[] = []
+      const log = jsonLogger((line) => lines.push(line))
+      for (const click of written) log('info', 'click', clickLogFields(click))
+      reply({ id: batch.id, ok: true, stored: written.length, log: lines.join('\n') })
+    },
     (err: unknown) =>
       reply({ id: batch.id, ok: false, error: err instanceof Error ? err.message : 'unknown' }),
   )

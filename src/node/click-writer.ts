@@ -1,43 +1,63 @@
 /**
  * Writes clicks on a worker thread with its own SQLite connection, so that
- * the inserts never run on the thread that answers clicks. The recorder
- * (core/clicks/recorder.ts) still batches; this only moves each batch's
- * transaction off the event loop that serves redirects. WAL mode lets the
- * two connections work side by side; `busy_timeout` covers the moments both
- * write.
+ * nothing of a click's recording but queueing it runs on the thread that
+ * answers clicks: the thread hashes the IPs, inserts each batch in one
+ * transaction and formats the `click` log lines, which come back as one
+ * piece of text per batch for the server's log. The recorder
+ * (core/clicks/recorder.ts) still batches and keeps a batch that failed.
+ * WAL mode lets the two connections work side by side; `busy_timeout`
+ * covers the moments both write.
  */
 
 import { Worker } from 'node:worker_threads'
 
-import type { ClickRecord } from '../core/store.js'
+import type { BatchOutcome, ClickBatchWriter } from '../core/clicks/recorder.js'
+import type { Bytes } from '../core/bytes.js'
+import { type ClickColumns, toColumns } from './click-columns.js'
 
-/** What the recorder needs from storage. */
-export interface ClickSink {
-  recordClicks(clicks: readonly ClickRecord[]): Promise<void>
-}
-
-export interface ClickWriter extends ClickSink {
+export interface ClickWriter {
+  writeBatch: ClickBatchWriter
   /** Waits for every batch sent so far, then stops the thread. */
   close(): Promise<void>
 }
 
-/** Messages from the writer thread. */
-export type WriterReply = { id: number; ok: true } | { id: number; ok: false; error: string }
+export interface ClickWriterOptions {
+  dbPath: string
+  /** CLICKGATE_HASH_SECRET, for the IP hashes. */
+  hashSecret: Bytes
+  /** Takes a batch's `click` log lines (JSON, one per line, no final newline). */
+  writeLog: (lines: string) => void
+}
 
-export function startClickWriter(dbPath: string): ClickWriter {
+/** What the writer thread is sent. */
+export interface WriterBatch {
+  id: number
+  columns: ClickColumns
+}
+
+/** Messages from the writer thread. */
+export type WriterReply =
+  { id: number; ok: true; stored: number; log: string } | { id: number; ok: false; error: string }
+
+export function startClickWriter(options: ClickWriterOptions): ClickWriter {
   const worker = new Worker(new URL('./click-writer-worker.js', import.meta.url), {
-    workerData: { dbPath },
+    workerData: { dbPath: options.dbPath, hashSecret: options.hashSecret },
   })
-  const waiting = new Map<number, { resolve: () => void; reject: (err: Error) => void }>()
-  const inFlight = new Set<Promise<void>>()
+  const waiting = new Map<
+    number,
+    { resolve: (stored: number) => void; reject: (err: Error) => void }
+  >()
+  const inFlight = new Set<Promise<BatchOutcome>>()
   let nextId = 1
 
   worker.on('message', (reply: WriterReply) => {
     const entry = waiting.get(reply.id)
     waiting.delete(reply.id)
     if (!entry) return
-    if (reply.ok) entry.resolve()
-    else entry.reject(new Error(reply.error))
+    if (!reply.ok) return entry.reject(new Error(reply.error))
+
+    if (reply.log.length > 0) options.writeLog(reply.log)
+    entry.resolve(reply.stored)
   })
   worker.on('error', (err) => failAll(err))
   worker.on('exit', (code) => failAll(new Error(`click writer stopped (exit ${code})`)))
@@ -47,12 +67,14 @@ export function startClickWriter(dbPath: string): ClickWriter {
     waiting.clear()
   }
 
-  function recordClicks(clicks: readonly ClickRecord[]): Promise<void> {
-    if (clicks.length === 0) return Promise.resolve()
+  const writeBatch: ClickBatchWriter = (batch) => {
+    if (batch.length === 0) return Promise.resolve({ stored: 0, toLog: [] })
     const id = nextId++
-    const written = new Promise<void>((resolve, reject) => {
-      waiting.set(id, { resolve, reject })
-      worker.postMessage({ id, clicks })
+    const written = new Promise<BatchOutcome>((resolve, reject) => {
+      // The thread logged the clicks: nothing is left for the caller to log.
+      waiting.set(id, { resolve: (stored) => resolve({ stored, toLog: [] }), reject })
+      const message: WriterBatch = { id, columns: toColumns(batch) }
+      worker.postMessage(message)
     })
     inFlight.add(written)
     const settle = () => inFlight.delete(written)
@@ -67,5 +89,5 @@ export function startClickWriter(dbPath: string): ClickWriter {
 
   // Not unref'd: while a batch is on its way, the thread is what keeps a stopping process
   // alive until the batch is written. `close` ends it.
-  return { recordClicks, close }
+  return { writeBatch, close }
 }

@@ -24,11 +24,20 @@ export interface NodeRuntime {
   sandbox: NodeSandbox | null
 }
 
+export interface ClickThreadOptions {
+  clickThread?: boolean
+  /** Takes the writer thread's `click` log lines (JSON, one per line). */
+  writeClickLog?: (lines: string) => void
+}
+
 export function openRuntime(
   settings: NodeSettings,
   sandboxOptions: NodeSandboxOptions = {},
-  /** The server writes clicks on a thread of its own; CLI commands have no clicks to write. */
-  { clickThread = false }: { clickThread?: boolean } = {},
+  /**
+   * The server writes clicks on a thread of its own, whose `click` log lines go to
+   * `writeClickLog`; CLI commands have no clicks to write.
+   */
+  { clickThread = false, writeClickLog = () => {} }: ClickThreadOptions = {},
 ): NodeRuntime {
   const db = openSqlite(settings.dbPath)
   migrate(db, migrationsDir())
@@ -50,12 +59,18 @@ export function openRuntime(
     timeoutMs,
   })
   const clickWriter =
-    clickThread && settings.dbPath !== ':memory:' ? startClickWriter(settings.dbPath) : null
+    clickThread && settings.dbPath !== ':memory:'
+      ? startClickWriter({
+          dbPath: settings.dbPath,
+          hashSecret: settings.config.hashSecret,
+          writeLog: writeClickLog,
+        })
+      : null
   const options = {
     ...extras,
     mailAuth,
     cacheLinkTargets: true,
-    ...(clickWriter ? { clickSink: clickWriter } : {}),
+    ...(clickWriter ? { clickBatches: clickWriter.writeBatch } : {}),
   }
   return { services: createServices(settings.config, store, options), db, sandbox, clickWriter }
 }

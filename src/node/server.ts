@@ -29,11 +29,22 @@ export function flushLogs(): void {
   process.stdout.write(out)
 }
 
-export const stdoutLogger: Logger = jsonLogger((line) => {
-  if (pendingLines.push(line) === 1) setImmediate(flushLogs)
-})
+/** Queues lines (one or more, without a final newline) for the next write to stdout. */
+export function writeLogLines(lines: string): void {
+  if (pendingLines.push(lines) === 1) setImmediate(flushLogs)
+}
 
-export function startServer(settings: NodeSettings, logger: Logger = stdoutLogger) {
+export const stdoutLogger: Logger = jsonLogger(writeLogLines)
+
+/**
+ * `logger` takes the server's events; `writeLines` the `click` lines that the
+ * click writer thread has already formatted as `jsonLogger` does.
+ */
+export function startServer(
+  settings: NodeSettings,
+  logger: Logger = stdoutLogger,
+  writeLines: (lines: string) => void = writeLogLines,
+) {
   const runtime = openRuntime(
     settings,
     {
@@ -49,7 +60,7 @@ export function startServer(settings: NodeSettings, logger: Logger = stdoutLogge
           reasons: outcome.kind === 'skipped' ? [outcome.reason] : reasonsOf(outcome.reports),
         }),
     },
-    { clickThread: true },
+    { clickThread: true, writeClickLog: writeLines },
   )
   const deps = { ...runtime.services, ...nodeHooks(logger) }
   const app = createApp(deps)

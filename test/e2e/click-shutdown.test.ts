@@ -54,8 +54,13 @@ describe('click recording on shutdown', () => {
       expect(exitCode).toBe(0)
       expect(row.n).toBe(CLICKS)
       expect(server.logs.find((l) => l.event === 'server.stopped')).toMatchObject({
+        clicksWritten: CLICKS,
         clicksDropped: 0,
       })
+      // The writer thread logs each click it wrote, once, before the process exits.
+      const clickLines = server.logs.filter((l) => l.event === 'click')
+      expect(clickLines).toHaveLength(CLICKS)
+      expect(clickLines[0]).toMatchObject({ level: 'info', verdict: 'allow', method: 'GET' })
     } finally {
       rmSync(server.dir, { recursive: true, force: true })
     }

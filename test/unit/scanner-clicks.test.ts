@@ -112,6 +112,8 @@ describe('one-time targets', () => {
     )
     expect(confirmed.status).toBe(303)
     expect(confirmed.headers.get('Location')).toBe(reset)
+    expect(confirmed.headers.get('Referrer-Policy')).toBe('no-referrer')
+    expect(confirmed.headers.get('Cache-Control')).toBe('no-store')
   })
 
   it('keeps a scanner that submits the form away from the target too', async () => {

@@ -179,6 +179,22 @@ describe('policy at click time', () => {
     expect((await humanClick(h, plain ?? '')).status).toBe(302)
   })
 
+  it('keeps what link texts said apart per link of a message, click after click', async () => {
+    const h = createHarness()
+    const html =
+      '<p><a href="https://evil.example/x">www.paypal.com</a> ' +
+      '<a href="https://www.paypal.com/signin">www.paypal.com</a></p>'
+    const { output } = await h.deps.rewriter.rewriteHtml(html, { messageId: 'm-3@x' })
+    const [lure, genuine] = signedLinks(output, h.deps).map(pathOf)
+
+    const answers = []
+    for (const path of [lure, lure, genuine, lure, genuine]) {
+      answers.push((await humanClick(h, path ?? '')).status)
+    }
+
+    expect(answers).toEqual([403, 403, 302, 403, 302])
+  })
+
   it('judges every layer of a wrapped link and still redirects to the link as authored', async () => {
     const h = createHarness()
     const wrap = (url: string) =>

@@ -29,11 +29,28 @@ export const CLICK_BATCH_SIZE = 512
  */
 export const MAX_PENDING_CLICKS = 200_000
 
-export interface ClickRecorderOptions {
-  /** Where batches go: the store, or on Node a writer thread with its own connection. */
-  store: Pick<Store, 'recordClicks'>
-  hasher: Hasher
+/** What one written batch leaves to the caller. */
+export interface BatchOutcome {
+  /** How many clicks were stored. */
+  stored: number
+  /** The stored clicks still to be logged; empty when the writer logged them itself. */
+  toLog: WrittenClick[]
 }
+
+/**
+ * Stores one batch, or rejects and stores none of it. The default hashes the
+ * IPs and inserts through the store; the Node server hands its batches to a
+ * writer thread that does both, and logs them, off the event loop.
+ */
+export type ClickBatchWriter = (batch: readonly PendingClick[]) => Promise<BatchOutcome>
+
+export type ClickRecorderOptions =
+  | {
+      /** Where batches go. */
+      store: Pick<Store, 'recordClicks'>
+      hasher: Hasher
+    }
+  | { writeBatch: ClickBatchWriter }
 
 /** A click as stored, with the request method for the log. */
 export interface WrittenClick extends ClickRecord {
@@ -42,18 +59,27 @@ export interface WrittenClick extends ClickRecord {
 
 export interface ClickRecorder {
   enqueue(click: PendingClick): void
-  /** Writes everything queued so far; resolves with what was stored, for the log. */
-  flush(): Promise<WrittenClick[]>
+  /** Writes everything queued so far. */
+  flush(): Promise<BatchOutcome>
   readonly pending: number
+  /**
+   * A flush was asked for and has not begun taking clicks: it will write
+   * everything queued until then, so asking again adds nothing.
+   */
+  readonly flushQueued: boolean
   /** Clicks dropped because the queue was full. */
   readonly dropped: number
 }
 
-export function createClickRecorder(options: ClickRecorderOptions): ClickRecorder {
-  let queue: PendingClick[] = []
-  let dropped = 0
-  let writing: Promise<WrittenClick[]> = Promise.resolve([])
-  // The same few addresses click again and again; their hashes are cached for a while.
+/**
+ * Hashes each click's IP and inserts the batch in one transaction; resolves
+ * with the clicks as stored. The same few addresses click again and again,
+ * so their hashes are cached for a while.
+ */
+export function clickStorer(
+  store: Pick<Store, 'recordClicks'>,
+  hasher: Hasher,
+): (batch: readonly PendingClick[]) => Promise<WrittenClick[]> {
   const ipHashes: TtlCache<{ hash: string }> = createTtlCache({ max: 10_000, ttlMs: 600_000 })
 
   async function hashIp(ip: string | null): Promise<string | null> {
@@ -61,43 +87,75 @@ export function createClickRecorder(options: ClickRecorderOptions): ClickRecorde
     const hit = ipHashes.get(ip)
     if (hit) return hit.hash
 
-    const hash = await options.hasher.ipHash(ip)
+    const hash = await hasher.ipHash(ip)
     ipHashes.set(ip, { hash })
     return hash
   }
 
-  async function write(batch: PendingClick[]): Promise<WrittenClick[]> {
+  return async function storeBatch(batch) {
     const records: WrittenClick[] = []
     for (const { ip, ...click } of batch) {
       records.push({ ...click, ipHash: await hashIp(ip) })
     }
     // Extra fields (the method) are not columns; the store ignores them.
-    await options.store.recordClicks(records)
+    await store.recordClicks(records)
     return records
   }
+}
+
+/** The fields of the `click` log event, the same wherever the click was written. */
+export function clickLogFields(click: WrittenClick): Record<string, unknown> {
+  return {
+    linkId: click.linkId,
+    messageRef: click.messageRef,
+    recipientRef: click.recipientRef,
+    keyId: click.keyId,
+    verdict: click.verdict,
+    reason: click.reason,
+    method: click.method,
+    automated: click.automated,
+    evidence: click.evidence,
+  }
+}
+
+export function createClickRecorder(options: ClickRecorderOptions): ClickRecorder {
+  let queue: PendingClick[] = []
+  let dropped = 0
+  let writing: Promise<BatchOutcome> = Promise.resolve({ stored: 0, toLog: [] })
+  /** Flushes asked for whose drain has not begun: each will take every click queued by then. */
+  let waiting = 0
+  const write = 'writeBatch' in options ? options.writeBatch : storeAndReturn(options)
 
   /** Writes what was queued when the flush began; clicks arriving meanwhile wait for the next. */
-  async function drain(): Promise<WrittenClick[]> {
-    const written: WrittenClick[] = []
+  async function drain(): Promise<BatchOutcome> {
+    const outcome: BatchOutcome = { stored: 0, toLog: [] }
     let left = queue.length
     while (left > 0 && queue.length > 0) {
-      const batch = queue.slice(0, Math.min(CLICK_BATCH_SIZE, left))
-      queue = queue.slice(batch.length)
+      // In place: a backlog of many thousand clicks is not copied once per batch.
+      const batch = queue.splice(0, Math.min(CLICK_BATCH_SIZE, left))
       left -= batch.length
       try {
-        written.push(...(await write(batch)))
+        const written = await write(batch)
+        outcome.stored += written.stored
+        outcome.toLog.push(...written.toLog)
       } catch (err) {
         // Put the batch back in front: the next flush tries again, nothing is lost.
         queue = batch.concat(queue)
         throw err
       }
     }
-    return written
+    return outcome
   }
 
   /** Batches are written one after another, in order, each in its own transaction. */
-  function flush(): Promise<WrittenClick[]> {
-    const next = writing.catch(() => []).then(drain)
+  function flush(): Promise<BatchOutcome> {
+    waiting++
+    const next = writing
+      .catch(() => null)
+      .then(() => {
+        waiting--
+        return drain()
+      })
     writing = next
     return next
   }
@@ -116,8 +174,22 @@ export function createClickRecorder(options: ClickRecorderOptions): ClickRecorde
     get pending() {
       return queue.length
     },
+    get flushQueued() {
+      return waiting > 0
+    },
     get dropped() {
       return dropped
     },
+  }
+}
+
+function storeAndReturn(options: {
+  store: Pick<Store, 'recordClicks'>
+  hasher: Hasher
+}): ClickBatchWriter {
+  const store = clickStorer(options.store, options.hasher)
+  return async (batch) => {
+    const toLog = await store(batch)
+    return { stored: toLog.length, toLog }
   }
 }

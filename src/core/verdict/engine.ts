@@ -42,11 +42,9 @@ export function createVerdictEngine(options: VerdictEngineOptions): VerdictEngin
   const urlSignals = options.signals.filter((s) => s.scope === 'url')
   const clickSignals = options.signals.filter((s) => s.scope !== 'url')
 
-  async function urlVerdict(subject: Omit<ClickSubject, 'layers'>) {
-    const caching = options.caching !== false
-    const hit = caching ? options.cache.get(subject.target) : undefined
-    if (hit) return { verdict: hit, cached: true }
+  const caching = options.caching !== false
 
+  async function freshUrlVerdict(subject: Omit<ClickSubject, 'layers'>): Promise<UrlVerdict> {
     const layers = unwrapLayers(subject.target, options.unwrapDepth)
     const perLayer = await Promise.all(
       layers.map((layer, index) => runOnLayer(urlSignals, subject, layer, index)),
@@ -60,19 +58,35 @@ export function createVerdictEngine(options: VerdictEngineOptions): VerdictEngin
     if (caching && !verdict.findings.some(isTransient)) {
       options.cache.set(subject.target, verdict)
     }
-    return { verdict, cached: false }
+    return verdict
   }
 
   async function judge(base: Omit<ClickSubject, 'layers'>): Promise<Judgement> {
-    const { verdict, cached } = await urlVerdict(base)
-    const subject: ClickSubject = { ...base, layers: verdict.layers }
+    // Most clicks hit the cache: checked in place, without a promise of its own.
+    const hit = caching ? options.cache.get(base.target) : undefined
+    const verdict = hit ?? (await freshUrlVerdict(base))
+    const subject: ClickSubject = {
+      target: base.target,
+      linkId: base.linkId,
+      messageRef: base.messageRef,
+      now: base.now,
+      layers: verdict.layers,
+    }
     const clickFindings = await Promise.all(clickSignals.map((s) => s.evaluate(subject)))
 
-    const decision = decide([...clickFindings.flat(), ...verdict.findings], options.policy)
-    return { decision, layers: verdict.layers, cached }
+    const decision = decide(joined(clickFindings, verdict.findings), options.policy)
+    return { decision, layers: verdict.layers, cached: hit !== undefined }
   }
 
   return { judge }
+}
+
+/** The click signals' findings, then the URL's; a new array, as `decide` keeps it. */
+function joined(perSignal: readonly Finding[][], urlFindings: readonly Finding[]): Finding[] {
+  const all: Finding[] = []
+  for (const findings of perSignal) for (const finding of findings) all.push(finding)
+  for (const finding of urlFindings) all.push(finding)
+  return all
 }
 
 async function runOnLayer(

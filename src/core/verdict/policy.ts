@@ -15,6 +15,9 @@ export interface PolicyOptions {
 const SEVERITY: Record<Verdict, number> = { allow: 0, pending: 1, warn: 2, block: 3 }
 
 export function decide(findings: Finding[], options: PolicyOptions): Decision {
+  // The usual click: nothing found anywhere.
+  if (findings.length === 0) return { verdict: 'allow', decisive: null, findings, overridden: [] }
+
   const adminBlock = findings.find((f) => f.source === 'rules' && f.verdict === 'block')
   if (adminBlock) return { verdict: 'block', decisive: adminBlock, findings, overridden: [] }
 

@@ -6,7 +6,8 @@
 import type { Brand } from '../brands.js'
 import { observeUrl } from '../heuristics/index.js'
 import { linkTextMismatch } from '../heuristics/link-text.js'
-import type { MessageContext, Rule, Store } from '../store.js'
+import type { Observation } from '../heuristics/types.js'
+import type { MessageContext, MessageFinding, Rule, Store } from '../store.js'
 import { parseWebUrl, ruleQueryFor, schemeOf } from '../url.js'
 import type { TtlCache } from './cache.js'
 import type { ClickSubject, Finding, Signal } from './types.js'
@@ -19,13 +20,15 @@ import type { ClickSubject, Finding, Signal } from './types.js'
  * wrapper's host never waves through what is inside it.
  */
 export function rulesSignal(store: Store, options: RulesSignalOptions = {}): Signal {
-  async function matching(url: string, version: number, now: number): Promise<Rule[]> {
+  /** The matches cached under this version, still in force; undefined when they must be read. */
+  function cachedMatches(url: string, version: number, now: number): Rule[] | undefined {
     const hit = options.cache?.get(url)
-    if (hit && hit.version === version) {
-      // Matches are cached with their expiry; one that has lapsed since drops out here.
-      return hit.rules.filter((rule) => rule.expiresAt === null || rule.expiresAt > now)
-    }
+    if (!hit || hit.version !== version) return undefined
+    // Matches are cached with their expiry; one that has lapsed since drops out here.
+    return hit.rules.filter((rule) => rule.expiresAt === null || rule.expiresAt > now)
+  }
 
+  async function readMatches(url: string, version: number, now: number): Promise<Rule[]> {
     const rules = await store.matchRules(ruleQueryFor(url), now)
     options.cache?.set(url, { version, rules })
     return rules
@@ -39,7 +42,12 @@ export function rulesSignal(store: Store, options: RulesSignalOptions = {}): Sig
       const innermost = layers[layers.length - 1]
       // One tiny read per click: any rule change anywhere makes every cached match stale.
       const version = options.cache ? await store.rulesVersion() : 0
-      const perLayer = await Promise.all(layers.map((url) => matching(url, version, subject.now)))
+      const cached = layers.map((url) => cachedMatches(url, version, subject.now))
+      const perLayer = cached.every((rules) => rules !== undefined)
+        ? cached
+        : await Promise.all(
+            layers.map((url, i) => cached[i] ?? readMatches(url, version, subject.now)),
+          )
 
       return perLayer.flatMap((rules, index) =>
         rules
@@ -85,14 +93,37 @@ export function messageSignal(
   store: Store,
   options: MessageSignalOptions = { brands: [] },
 ): Signal {
-  async function context(id: number): Promise<MessageContext> {
+  // Worked out once per loaded context: the context and a link's texts never change, and
+  // neither do a link's layers (they follow from its stored target). Held with the context,
+  // so they go when it leaves the cache.
+  const derived = new WeakMap<MessageContext, DerivedContext>()
+
+  async function context(id: number): Promise<DerivedContext> {
     const key = String(id)
     const hit = options.cache?.get(key)
-    if (hit) return hit
+    const loaded = hit ?? (await store.getMessageContext(id))
+    if (!hit) options.cache?.set(key, loaded)
 
-    const loaded = await store.getMessageContext(id)
-    options.cache?.set(key, loaded)
-    return loaded
+    let entry = derived.get(loaded)
+    if (!entry) {
+      entry = { context: loaded, messageFindings: prefixed(loaded.findings), textChecks: new Map() }
+      derived.set(loaded, entry)
+    }
+    return entry
+  }
+
+  function textFindings(entry: DerivedContext, subject: ClickSubject): Finding[] {
+    const texts = entry.context.linkTexts[String(subject.linkId)] ?? []
+    if (texts.length === 0) return []
+
+    const key = `${subject.linkId} ${subject.target}`
+    let observed = entry.textChecks.get(key)
+    if (!observed) {
+      const layers = subject.layers?.map((l) => l.url) ?? [subject.target]
+      observed = linkTextMismatch(texts, layers, options.brands)
+      entry.textChecks.set(key, observed)
+    }
+    return observed.map((o) => ({ ...o, source: 'heuristics', checkedAt: subject.now }))
   }
 
   return {
@@ -101,19 +132,24 @@ export function messageSignal(
     async evaluate(subject: ClickSubject): Promise<Finding[]> {
       if (subject.messageRef === null) return []
 
-      const { findings, linkTexts } = await context(subject.messageRef)
-      const messageFindings = findings.map((f) => ({ ...f, source: `message:${f.source}` }))
-
-      const texts = linkTexts[String(subject.linkId)] ?? []
-      const layers = subject.layers?.map((l) => l.url) ?? [subject.target]
-      const textFindings = linkTextMismatch(texts, layers, options.brands).map((o) => ({
-        ...o,
-        source: 'heuristics',
-        checkedAt: subject.now,
-      }))
-      return [...messageFindings, ...textFindings]
+      const entry = await context(subject.messageRef)
+      const texts = textFindings(entry, subject)
+      if (texts.length === 0) return entry.messageFindings
+      return [...entry.messageFindings, ...texts]
     },
   }
+}
+
+interface DerivedContext {
+  context: MessageContext
+  /** The message's findings as this signal reports them. */
+  messageFindings: Finding[]
+  /** Link-text observations by link id and target. */
+  textChecks: Map<string, Observation[]>
+}
+
+function prefixed(findings: readonly MessageFinding[]): Finding[] {
+  return findings.map((f) => ({ ...f, source: `message:${f.source}` }))
 }
 
 /** The URL heuristics (core/heuristics), on each layer of the link. */

@@ -18,6 +18,18 @@ export function resolverTests(make: HarnessFactory): void {
       expect(response.headers.get('Location')).toBe(target)
       expect(response.headers.get('Referrer-Policy')).toBe('no-referrer')
       expect(response.headers.get('Cache-Control')).toBe('no-store')
+      expect(response.headers.get('Strict-Transport-Security')).toContain('max-age=')
+      expect(response.headers.get('Content-Security-Policy')).toBeNull()
+    })
+
+    it('sends no HSTS on a redirect from a plain-http base URL', async () => {
+      const h = await make(testConfig({ CLICKGATE_BASE_URL: 'http://localhost:8787' }))
+
+      const response = await h.app.request(await linkFor(h, 'https://news.example/a'))
+
+      expect(response.status).toBe(302)
+      expect(response.headers.get('Referrer-Policy')).toBe('no-referrer')
+      expect(response.headers.get('Strict-Transport-Security')).toBeNull()
     })
 
     it('serialises a non-ASCII target the way a browser requests it', async () => {
