@@ -32,6 +32,8 @@ export interface ScanSink {
   deadline: Deadline | undefined
   /** Start tags seen so far, for pacing the deadline checks. */
   tags: number
+  /** The tag count at which the clock is next read. */
+  nextClockCheck: number
 }
 
 /** An attribute value as written in the source. */
@@ -96,8 +98,13 @@ export const RAW_TEXT_ELEMENTS = new Set([
 /** Every name the scan acts on while no SVG or MathML element is open, by length. */
 const KNOWN_BY_LENGTH: string[][] = []
 const OTHER_KNOWN = ['body', 'math', 'svg', 'template']
-for (const name of [...LINK_ATTRIBUTES.keys(), ...RAW_TEXT_ELEMENTS, ...OTHER_KNOWN]) {
+const KNOWN = [...LINK_ATTRIBUTES.keys(), ...RAW_TEXT_ELEMENTS, ...OTHER_KNOWN]
+const MAX_KNOWN_LENGTH = Math.max(...KNOWN.map((name) => name.length))
+/** 1 at `length * 32 + (first letter & 31)` for each known name. */
+const KNOWN_FIRST = new Uint8Array((MAX_KNOWN_LENGTH + 1) * 32)
+for (const name of KNOWN) {
   ;(KNOWN_BY_LENGTH[name.length] ??= []).push(name)
+  KNOWN_FIRST[name.length * 32 + (name.charCodeAt(0) & 31)] = 1
 }
 
 /**
@@ -111,11 +118,11 @@ export function knownTagName(src: string, start: number, end: number): string {
     return asciiLowerCase(src.slice(start, end))
   }
 
-  const names = KNOWN_BY_LENGTH[length]
-  if (names === undefined) return ''
-
   const first = src.charCodeAt(start) | 0x20
-  for (const name of names) {
+  // Most tags (`span`, `td`, `div`) fail this one look-up and cost nothing more.
+  if (length > MAX_KNOWN_LENGTH || KNOWN_FIRST[length * 32 + (first & 31)] === 0) return ''
+
+  for (const name of KNOWN_BY_LENGTH[length] ?? []) {
     if (name.charCodeAt(0) === first && equalsAsciiLowerCase(src, start, name)) return name
   }
   return ''

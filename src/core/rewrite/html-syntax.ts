@@ -54,6 +54,48 @@ export function equalsAsciiLowerCase(src: string, at: number, lower: string): bo
   return true
 }
 
+/**
+ * Where a start tag whose attributes the scan has no use for ends: the
+ * offset of its `>`, or -1 when the input ends first. The same attribute
+ * states as the scan's own reading (§13.2.5.32-§13.2.5.40), in one loop,
+ * since most tags are of this kind; quoted values are skipped with indexOf.
+ */
+export function skipAttributes(src: string, from: number, to: number): number {
+  let i = from
+  while (i < to) {
+    const code = src.charCodeAt(i)
+    if (code === GT) return i
+    if (code === SLASH || isHtmlSpace(code)) {
+      i++
+      continue
+    }
+
+    // A name ("=" may be its first character), then perhaps "=" and a value.
+    i++
+    while (i < to && !endsAttributeName(src.charCodeAt(i))) i++
+    i = skipHtmlSpace(src, i, to)
+    if (i >= to) return -1
+    if (src.charCodeAt(i) !== EQUALS) continue
+
+    i = skipHtmlSpace(src, i + 1, to)
+    i = valueEnd(src, i, to)
+    if (i < 0) return -1
+  }
+  return -1
+}
+
+/** Just past an attribute value starting at `at` (a `>` there ends the tag), or -1. */
+function valueEnd(src: string, at: number, to: number): number {
+  if (at >= to) return -1
+  const code = src.charCodeAt(at)
+  if (code === DOUBLE_QUOTE || code === SINGLE_QUOTE) {
+    const close = src.indexOf(code === DOUBLE_QUOTE ? '"' : "'", at + 1)
+    return close < 0 || close >= to ? -1 : close + 1
+  }
+  const end = code === GT ? at : attributeValueEnd(src, at, to)
+  return end >= to ? -1 : end
+}
+
 /** Where an unquoted attribute value ends: whitespace or `>` (§13.2.5.38), or `to`. */
 export function attributeValueEnd(src: string, from: number, to: number): number {
   let i = from

@@ -66,6 +66,7 @@ import {
   findScriptEnd,
   findTagEnd,
   isHtmlSpace,
+  skipAttributes,
   skipHtmlSpace,
 } from './html-syntax.js'
 import type { Deadline } from './limits.js'
@@ -94,6 +95,7 @@ export function scanHtml(src: string, deadline?: Deadline): HtmlScan {
     bodyTagEnd: null,
     deadline,
     tags: 0,
+    nextClockCheck: TAGS_PER_CLOCK_CHECK,
   }
 
   const complete = new RegionScan(src, src.length, 'document', sink).run(0)
@@ -130,6 +132,7 @@ function withTreeLinks(src: string, sink: ScanSink): HtmlScan {
 /** How many start tags pass between two looks at the clock: cheap, yet prompt. */
 const TAGS_PER_CLOCK_CHECK = 256
 
+const LT = 0x3c
 const SLASH = 0x2f
 const BANG = 0x21
 const QUESTION = 0x3f
@@ -174,12 +177,15 @@ class RegionScan {
   /** Scans from `from` to the end of the region; false when the deadline stopped it. */
   run(from: number): boolean {
     const { src, to } = this
+    const text = this.sink.text
     let pos = from
 
     while (pos < to && !this.outOfTime) {
-      const lt = src.indexOf('<', pos)
+      // Tags often follow each other (`<span …></span>`): look before calling indexOf.
+      const lt = src.charCodeAt(pos) === LT ? pos : src.indexOf('<', pos)
       // The text before it; an anchor's own text is not linked a second time.
-      if (!this.inAnchor) this.sink.text.scan(pos, lt < 0 || lt >= to ? to : lt)
+      const textEnd = lt < 0 || lt >= to ? to : lt
+      if (!this.inAnchor && text.next < textEnd) text.scan(pos, textEnd)
       if (lt < 0 || lt + 1 >= to) break
       pos = this.construct(lt, src.charCodeAt(lt + 1))
     }
@@ -203,7 +209,8 @@ class RegionScan {
     if (nameEnd >= this.to) return this.to
 
     const tag = this.openTag(lt + 1, nameEnd)
-    const gt = this.readAttributes(tag, nameEnd)
+    const gt =
+      tag === null ? skipAttributes(this.src, nameEnd, this.to) : this.readAttributes(tag, nameEnd)
     // A tag cut off by the end of input is dropped (§13.2.5.33, "eof-in-tag").
     if (gt < 0) return this.to
 
@@ -472,8 +479,9 @@ class RegionScan {
   /** Every TAGS_PER_CLOCK_CHECK start tags, stops the whole scan once the deadline has passed. */
   private checkClock(): boolean {
     const sink = this.sink
-    sink.tags++
-    if (sink.tags % TAGS_PER_CLOCK_CHECK !== 0 || !sink.deadline?.expired()) return false
+    if (++sink.tags < sink.nextClockCheck) return false
+    sink.nextClockCheck += TAGS_PER_CLOCK_CHECK
+    if (!sink.deadline?.expired()) return false
 
     this.outOfTime = true
     return true
