@@ -31,7 +31,12 @@ export function endsAttributeName(code: number): boolean {
 
 export function skipHtmlSpace(src: string, from: number, to: number): number {
   let i = from
-  while (i < to && isHtmlSpace(src.charCodeAt(i))) i++
+  while (i < to) {
+    const code = src.charCodeAt(i)
+    // Anything above the space is not whitespace: one comparison for the usual case.
+    if (code > 0x20 || !isHtmlSpace(code)) break
+    i++
+  }
   return i
 }
 
@@ -65,7 +70,7 @@ export function skipAttributes(src: string, from: number, to: number): number {
   while (i < to) {
     const code = src.charCodeAt(i)
     if (code === GT) return i
-    if (code === SLASH || isHtmlSpace(code)) {
+    if (code === SLASH || (code <= 0x20 && isHtmlSpace(code))) {
       i++
       continue
     }
