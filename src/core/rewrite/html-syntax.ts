@@ -5,14 +5,16 @@
  * conditional comment. None of them recurses.
  */
 
+/** The characters of markup, shared with the scan in html.ts. */
 export const GT = 0x3e
-const LT = 0x3c
-const SLASH = 0x2f
-const DASH = 0x2d
-const EQUALS = 0x3d
-const DOUBLE_QUOTE = 0x22
-const SINGLE_QUOTE = 0x27
-const BANG = 0x21
+export const LT = 0x3c
+export const SLASH = 0x2f
+export const DASH = 0x2d
+export const EQUALS = 0x3d
+export const DOUBLE_QUOTE = 0x22
+export const SINGLE_QUOTE = 0x27
+export const BANG = 0x21
+export const QUESTION = 0x3f
 
 /** Tab, LF, FF, CR and space: the HTML tokenizer's whitespace (CR stands in for CRLF). */
 export function isHtmlSpace(code: number): boolean {

@@ -53,8 +53,15 @@ import { ForeignStack } from './html-foreign.js'
 import { HtmlTextScan } from './html-text.js'
 import { treeLinks } from './html-tree.js'
 import {
+  BANG,
+  DOUBLE_QUOTE,
+  EQUALS,
   EndifFinder,
   GT,
+  LT,
+  QUESTION,
+  SINGLE_QUOTE,
+  SLASH,
   asciiLowerCase,
   attributeValueEnd,
   conditionHeadEnd,
@@ -131,14 +138,6 @@ function withTreeLinks(src: string, sink: ScanSink): HtmlScan {
 
 /** How many start tags pass between two looks at the clock: cheap, yet prompt. */
 const TAGS_PER_CLOCK_CHECK = 256
-
-const LT = 0x3c
-const SLASH = 0x2f
-const BANG = 0x21
-const QUESTION = 0x3f
-const EQUALS = 0x3d
-const DOUBLE_QUOTE = 0x22
-const SINGLE_QUOTE = 0x27
 
 const CDATA_OPEN = '[CDATA['
 const CDATA_CLOSE = ']]>'
