@@ -432,6 +432,14 @@ describe('scanHtml: documents with SVG or MathML follow the tree builder', () =>
     expect(raws(src)).toEqual(expected)
   })
 
+  it('keeps the fast scan for a document over 1 MiB, which parse5 could not be stopped in', () => {
+    const tricky = '<div><svg></div><style><g title="</style><a href=x>">'
+    const padding = `<p>${'x'.repeat(1024 * 1024)}</p>`
+    expect(raws(tricky + '<p>small</p>')).toEqual(['x'])
+    // Over the bound the tree builder is not asked: the fast scan's reading stands.
+    expect(raws(tricky + padding)).toEqual([])
+  })
+
   it('reads SVG links written with xlink:href, and lets href win over it (SVG 2)', () => {
     const src =
       '<svg><a xlink:href="https://one.example/"><text>1</text></a>' +

@@ -106,7 +106,7 @@ export function scanHtml(src: string, deadline?: Deadline): HtmlScan {
   }
 
   const complete = new RegionScan(src, src.length, 'document', sink).run(0)
-  if (complete && sink.needsTree) return withTreeLinks(src, sink)
+  if (complete && sink.needsTree && src.length <= TREE_MAX_CHARS) return withTreeLinks(src, sink)
 
   const { links, baseHref, baseHrefs, bodyTagEnd } = sink
   return { links, textLinks: sink.text.links, baseHref, baseHrefs, bodyTagEnd, complete }
@@ -135,6 +135,14 @@ function withTreeLinks(src: string, sink: ScanSink): HtmlScan {
     complete: true,
   }
 }
+
+/**
+ * The largest document read through parse5 when its SVG or MathML needs the
+ * tree builder. parse5 cannot be stopped by the deadline, and crafted markup
+ * (`<b><p>` repeated) runs it at about a megabyte a second, so a larger
+ * document keeps the fast scan's links, which differ only for such markup.
+ */
+const TREE_MAX_CHARS = 1024 * 1024
 
 /** How many start tags pass between two looks at the clock: cheap, yet prompt. */
 const TAGS_PER_CLOCK_CHECK = 256
