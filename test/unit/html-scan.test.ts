@@ -2,7 +2,7 @@ import { parse, type DefaultTreeAdapterTypes } from 'parse5'
 import { describe, expect, it } from 'vitest'
 
 import { scanHtml } from '../../src/core/rewrite/html.js'
-import { EndifFinder } from '../../src/core/rewrite/html-syntax.js'
+import { EndifFinder } from '../../src/core/rewrite/html-conditional.js'
 import type { HtmlLink, HtmlScan } from '../../src/core/rewrite/types.js'
 
 /** Scans and checks the invariants every result must keep. */

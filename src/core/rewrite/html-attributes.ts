@@ -5,7 +5,12 @@
 
 import { FONT_BREAKOUT_ATTRIBUTES } from './html-foreign.js'
 import type { HtmlTextScan } from './html-text.js'
-import { asciiLowerCase, equalsAsciiLowerCase } from './html-syntax.js'
+import {
+  type AttributeVisitor,
+  type ValueSpan,
+  asciiLowerCase,
+  equalsAsciiLowerCase,
+} from './html-syntax.js'
 import type { Deadline } from './limits.js'
 import type { HtmlLink, HtmlLinkSource } from './types.js'
 
@@ -15,7 +20,7 @@ export type RegionKind = 'document' | 'conditional'
 /** Where a scan puts its results; shared by the document and its conditional comments. */
 export interface ScanSink {
   links: HtmlLink[]
-  baseHref: string | null
+  /** Every document `<base href>` value in source order; the first is the base href. */
   baseHrefs: string[]
   /** URLs in the text between tags. */
   text: HtmlTextScan
@@ -30,18 +35,12 @@ export interface ScanSink {
   needsTree: boolean
   bodyTagEnd: number | null
   deadline: Deadline | undefined
-  /** Start tags seen so far, for pacing the deadline checks. */
-  tags: number
-  /** The tag count at which the clock is next read. */
-  nextClockCheck: number
+  /** Start tags still to pass before the clock is next read. */
+  tagsUntilClock: number
 }
 
 /** An attribute value as written in the source. */
-export interface AttributeValue {
-  start: number
-  end: number
-  quote: HtmlLink['quote']
-}
+export type AttributeValue = ValueSpan
 
 /** A start tag between its name and its closing `>`. */
 export interface OpenTag {
@@ -179,6 +178,19 @@ export function recordAttribute(
     tag.encoding = value === null ? '' : src.slice(value.start, value.end)
   } else if (FONT_BREAKOUT_ATTRIBUTES.has(name)) {
     tag.hasFontAttribute = true
+  }
+}
+
+/** Notes the attributes of `tag` that the scan needs as findTagEnd reads them. */
+export function attributeVisitor(tag: OpenTag, src: string): AttributeVisitor {
+  const wanted = tag.linkAttribute !== null || tag.foreign
+  return {
+    attribute(nameStart, nameEnd, value) {
+      if (wanted) recordAttribute(tag, src, nameStart, nameEnd, value)
+    },
+    selfClosing() {
+      tag.selfClosing = true
+    },
   }
 }
 

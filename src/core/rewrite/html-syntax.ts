@@ -1,8 +1,8 @@
 /**
- * Tokenizer states that htmlparser2 does not model the way the HTML Standard
- * does, re-implemented as small scanners over the source: where a tag really
- * ends, where script data really ends, and the body of an Outlook
- * conditional comment. None of them recurses.
+ * The tokenizer states of the HTML Standard that the scan in html.ts needs,
+ * as small scanners over the source: names and whitespace, where a tag ends
+ * (with its attributes), where a comment, raw text or script data ends.
+ * None of them recurses.
  */
 
 /** The characters of markup, shared with the scan in html.ts. */
@@ -61,50 +61,8 @@ export function equalsAsciiLowerCase(src: string, at: number, lower: string): bo
   return true
 }
 
-/**
- * Where a start tag whose attributes the scan has no use for ends: the
- * offset of its `>`, or -1 when the input ends first. The same attribute
- * states as the scan's own reading (§13.2.5.32-§13.2.5.40), in one loop,
- * since most tags are of this kind; quoted values are skipped with indexOf.
- */
-export function skipAttributes(src: string, from: number, to: number): number {
-  let i = from
-  while (i < to) {
-    const code = src.charCodeAt(i)
-    if (code === GT) return i
-    if (code === SLASH || (code <= 0x20 && isHtmlSpace(code))) {
-      i++
-      continue
-    }
-
-    // A name ("=" may be its first character), then perhaps "=" and a value.
-    i++
-    while (i < to && !endsAttributeName(src.charCodeAt(i))) i++
-    i = skipHtmlSpace(src, i, to)
-    if (i >= to) return -1
-    if (src.charCodeAt(i) !== EQUALS) continue
-
-    i = skipHtmlSpace(src, i + 1, to)
-    i = valueEnd(src, i, to)
-    if (i < 0) return -1
-  }
-  return -1
-}
-
-/** Just past an attribute value starting at `at` (a `>` there ends the tag), or -1. */
-function valueEnd(src: string, at: number, to: number): number {
-  if (at >= to) return -1
-  const code = src.charCodeAt(at)
-  if (code === DOUBLE_QUOTE || code === SINGLE_QUOTE) {
-    const close = src.indexOf(code === DOUBLE_QUOTE ? '"' : "'", at + 1)
-    return close < 0 || close >= to ? -1 : close + 1
-  }
-  const end = code === GT ? at : attributeValueEnd(src, at, to)
-  return end >= to ? -1 : end
-}
-
 /** Where an unquoted attribute value ends: whitespace or `>` (§13.2.5.38), or `to`. */
-export function attributeValueEnd(src: string, from: number, to: number): number {
+function attributeValueEnd(src: string, from: number, to: number): number {
   let i = from
   while (i < to) {
     const code = src.charCodeAt(i)
@@ -163,64 +121,89 @@ function endsName(code: number): boolean {
   return code === GT || code === SLASH || isHtmlSpace(code)
 }
 
-const enum TagState {
-  BeforeName,
-  Name,
-  AfterName,
-  BeforeValue,
-  DoubleQuoted,
-  SingleQuoted,
-  Unquoted,
+/** An attribute value as written: its span without any quotes, and how it was quoted. */
+export interface ValueSpan {
+  start: number
+  end: number
+  quote: 'double' | 'single' | 'none'
+}
+
+/** What {@link findTagEnd} tells about a tag's attributes, for the tags that need them. */
+export interface AttributeVisitor {
+  /** An attribute's name is `src[nameStart, nameEnd)`; `value` is null for a bare name. */
+  attribute(nameStart: number, nameEnd: number, value: ValueSpan | null): void
+  /** The tag ends in `/>` (the self-closing start tag state, §13.2.5.40). */
+  selfClosing(): void
 }
 
 /**
  * Where a tag ends: the offset of its closing `>`, or -1 when the input ends
- * first. Follows the attribute states of §13.2.5.32-§13.2.5.40, starting just
- * after the tag name.
+ * first. Follows the attribute states of §13.2.5.32-§13.2.5.40 from just
+ * after the tag name, in one loop, and skips quoted values with `indexOf`.
+ * Most tags need no more; `visit`, when given, is told each attribute.
  */
-export function findTagEnd(src: string, from: number, to: number): number {
-  let state = TagState.BeforeName
-
-  for (let i = from; i < to; i++) {
+export function findTagEnd(
+  src: string,
+  from: number,
+  to: number,
+  visit: AttributeVisitor | null = null,
+): number {
+  let i = from
+  while (i < to) {
     const code = src.charCodeAt(i)
-    const next = nextTagState(state, code)
-    if (next === null) return i
-    state = next
-  }
+    if (code === GT) return i
+    if (code === SLASH) {
+      // Only "/>" counts: a "/" before anything else is read as a separator.
+      if (i + 1 < to && src.charCodeAt(i + 1) === GT) visit?.selfClosing()
+      i++
+      continue
+    }
+    if (code <= 0x20 && isHtmlSpace(code)) {
+      i++
+      continue
+    }
 
+    // A name ("=" may be its first character, §13.2.5.32), then perhaps "=" and a value.
+    const nameStart = i
+    i++
+    while (i < to && !endsAttributeName(src.charCodeAt(i))) i++
+    const nameEnd = i
+    i = skipHtmlSpace(src, i, to)
+    if (i >= to) return -1
+    if (src.charCodeAt(i) !== EQUALS) {
+      visit?.attribute(nameStart, nameEnd, null)
+      continue
+    }
+
+    const at = skipHtmlSpace(src, i + 1, to)
+    i = valueEnd(src, at, to)
+    if (i < 0) return -1
+    visit?.attribute(nameStart, nameEnd, valueSpan(src, at, i))
+  }
   return -1
 }
 
-/** One step of {@link findTagEnd}; null means the tag is complete. */
-function nextTagState(state: TagState, code: number): TagState | null {
-  switch (state) {
-    case TagState.DoubleQuoted:
-      return code === DOUBLE_QUOTE ? TagState.BeforeName : state
-    case TagState.SingleQuoted:
-      return code === SINGLE_QUOTE ? TagState.BeforeName : state
-    case TagState.Unquoted:
-      if (code === GT) return null
-      return isHtmlSpace(code) ? TagState.BeforeName : state
-    default:
-      return nextTagStateOutsideValue(state, code)
+/**
+ * Just past an attribute value starting at `at`, or -1 at end of input
+ * (§13.2.5.36-§13.2.5.39). `name=>` has an empty value and ends the tag.
+ */
+function valueEnd(src: string, at: number, to: number): number {
+  if (at >= to) return -1
+  const code = src.charCodeAt(at)
+  if (code === DOUBLE_QUOTE || code === SINGLE_QUOTE) {
+    const close = src.indexOf(code === DOUBLE_QUOTE ? '"' : "'", at + 1)
+    return close < 0 || close >= to ? -1 : close + 1
   }
+  const end = code === GT ? at : attributeValueEnd(src, at, to)
+  return end >= to ? -1 : end
 }
 
-function nextTagStateOutsideValue(state: TagState, code: number): TagState | null {
-  if (code === GT) return null
-
-  if (state === TagState.BeforeValue) {
-    if (code === DOUBLE_QUOTE) return TagState.DoubleQuoted
-    if (code === SINGLE_QUOTE) return TagState.SingleQuoted
-    return isHtmlSpace(code) ? state : TagState.Unquoted
-  }
-
-  // "/" only matters right before ">" (self-closing start tag state, §13.2.5.40).
-  if (code === SLASH) return TagState.BeforeName
-  if (isHtmlSpace(code)) return state === TagState.Name ? TagState.AfterName : state
-  // "=" before any name starts a name (§13.2.5.32); after one it introduces the value.
-  if (code === EQUALS && state !== TagState.BeforeName) return TagState.BeforeValue
-  return TagState.Name
+/** The value read from `at` to `next` by {@link valueEnd}, without its quotes. */
+function valueSpan(src: string, at: number, next: number): ValueSpan {
+  const code = src.charCodeAt(at)
+  if (code === DOUBLE_QUOTE) return { start: at + 1, end: next - 1, quote: 'double' }
+  if (code === SINGLE_QUOTE) return { start: at + 1, end: next - 1, quote: 'single' }
+  return { start: at, end: next, quote: 'none' }
 }
 
 const enum ScriptState {
@@ -319,90 +302,4 @@ function isScriptName(src: string, at: number, to: number): boolean {
   if (!equalsAsciiLowerCase(src, at, 'script')) return false
 
   return endsName(src.charCodeAt(at + 6))
-}
-
-/** Matches `[if mso]>`, `[if !mso]>`, `[ if gte mso 9 ]>`… at the start of a comment. */
-const CONDITION_START = /^\s*\[\s*if\s[^\]]*\]\s*>/i
-/** Matches `<![endif]` (whitespace tolerant) at the end of a comment. */
-const CONDITION_END = /<!\s*\[\s*endif\s*\]\s*$/i
-/** Longest prefix/suffix we test, so the patterns never run over a whole large comment. */
-const CONDITION_WINDOW = 256
-
-/**
- * The markup inside an Outlook conditional comment (`<!--[if mso]> … <![endif]-->`),
- * given the comment's content span; null for an ordinary comment. The
- * downlevel-revealed forms (`<!--[if !mso]><!-- -->`) are ordinary comments
- * whose links sit outside them.
- */
-export function conditionalBody(
-  src: string,
-  start: number,
-  end: number,
-  endifs: EndifFinder,
-): { start: number; end: number; resumeAt: number | null } | null {
-  const head = CONDITION_START.exec(src.slice(start, Math.min(end, start + CONDITION_WINDOW)))
-  if (head === null) return null
-
-  const tailStart = Math.max(start + head[0].length, end - CONDITION_WINDOW)
-  const tail = CONDITION_END.exec(src.slice(tailStart, end))
-  if (tail !== null)
-    return { start: start + head[0].length, end: tailStart + tail.index, resumeAt: null }
-
-  // `<!--[if !mso]><!-- -->` opens a downlevel-revealed block: its links are
-  // ordinary markup after the comment, not part of a hidden block.
-  // Trimmed first: two `\s*` around an optional `-` backtrack quadratically on a long blank run.
-  const rest = src.slice(start + head[0].length, end).trim()
-  if (/^<!(?:--)?(?:\s*-)?$/.test(rest)) return null
-
-  return extendedConditionalBody(start + head[0].length, end, endifs)
-}
-
-/** Where the `[if …]>` at the start of a comment's content ends, or null when there is none. */
-export function conditionHeadEnd(src: string, start: number, end: number): number | null {
-  const head = CONDITION_START.exec(src.slice(start, Math.min(end, start + CONDITION_WINDOW)))
-  return head === null ? null : start + head[0].length
-}
-
-/** Outlook's end of a conditional block, as a whole token. */
-const ENDIF_CLOSE = /<!\s*\[\s*endif\s*\]\s*-->/gi
-
-/**
- * Outlook ends a conditional block at `<![endif]-->`, not at the first `-->`
- * as HTML does, so a plain comment inside the block (`<!-- button -->`) ends
- * the HTML comment early while Outlook still renders the rest as part of the
- * block. The block then runs to the next `<![endif]-->`; the caller resumes
- * scanning after it, so nothing is read twice.
- */
-function extendedConditionalBody(bodyStart: number, commentEnd: number, endifs: EndifFinder) {
-  const close = endifs.next(commentEnd)
-  if (close === null) return null
-  return { start: bodyStart, end: close.start, resumeAt: close.end }
-}
-
-/**
- * Finds the next `<![endif]-->` at or after an offset, remembering the last
- * answer: every conditional comment without its own `<![endif]` asks, and
- * searching the rest of the document afresh each time would make
- * `<!--[if mso]>x-->` repeated quadratic. Offsets asked for only grow, so a
- * match (or the lack of one) found from an earlier offset still holds.
- */
-export class EndifFinder {
-  private searchedFrom = Infinity
-  private found: { start: number; end: number } | null = null
-  /** How many times the source was searched: once per distinct end, however many blocks share it. */
-  searches = 0
-
-  constructor(private readonly src: string) {}
-
-  next(from: number): { start: number; end: number } | null {
-    const cached = from >= this.searchedFrom && (this.found === null || this.found.start >= from)
-    if (cached) return this.found
-
-    ENDIF_CLOSE.lastIndex = from
-    this.searches++
-    const close = ENDIF_CLOSE.exec(this.src)
-    this.searchedFrom = from
-    this.found = close === null ? null : { start: close.index, end: close.index + close[0].length }
-    return this.found
-  }
 }

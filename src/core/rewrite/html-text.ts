@@ -16,6 +16,7 @@
 
 import { decodeHTML } from 'entities'
 
+import { ForwardSearch } from './forward-search.js'
 import { equalsAsciiLowerCase } from './html-syntax.js'
 import { scanMarkedUrls } from './text.js'
 import type { HtmlTextLink } from './types.js'
@@ -28,16 +29,21 @@ const MARKER_REFERENCES = ['#', 'colon;', 'sol;', 'period;']
 
 export class HtmlTextScan {
   readonly links: HtmlTextLink[] = []
-  private readonly searches: ForwardSearch[]
+  private readonly searches: Array<ForwardSearch<{ start: number }>>
 
   constructor(private readonly src: string) {
+    const marker = (find: (from: number) => number) =>
+      new ForwardSearch((from) => {
+        const start = find(from)
+        return start < 0 ? null : { start }
+      })
     // Each search is one forward pass of indexOf, several times faster than a regular
     // expression; every pass costs about a memchr over the document, so there are few.
     this.searches = [
       // `//` rather than `://`: a colon is in every CSS declaration, a double slash is rare.
-      new ForwardSearch((from) => src.indexOf('//', from)),
-      new ForwardSearch((from) => nextWww(src, from)),
-      new ForwardSearch((from) => nextMarkerReference(src, from)),
+      marker((from) => src.indexOf('//', from)),
+      marker((from) => nextWww(src, from)),
+      marker((from) => nextMarkerReference(src, from)),
     ]
   }
 
@@ -47,9 +53,16 @@ export class HtmlTextScan {
    */
   next = -1
 
+  private nextMarker(from: number): number {
+    let first = Infinity
+    for (const search of this.searches)
+      first = Math.min(first, search.next(from)?.start ?? Infinity)
+    return first
+  }
+
   /** Looks for URLs in the text `src[from, to)`. */
   scan(from: number, to: number): void {
-    if (this.next < from) this.next = Math.min(...this.searches.map((search) => search.at(from)))
+    if (this.next < from) this.next = this.nextMarker(from)
     if (to <= from || this.next >= to) return
 
     const raw = this.src.slice(from, to)
@@ -62,23 +75,6 @@ export class HtmlTextScan {
       const end = withoutCutCharacter(this.src, start, from + run.at(link.end))
       this.links.push({ start, end, raw: this.src.slice(start, end), hasScheme: link.hasScheme })
     }
-  }
-}
-
-/** The first match at or after an offset, for offsets that only grow: linear overall. */
-class ForwardSearch {
-  private found = -1
-  private searchedFrom = Infinity
-
-  constructor(private readonly find: (from: number) => number) {}
-
-  /** The first match at or after `from`, or Infinity. */
-  at(from: number): number {
-    if (from < this.searchedFrom || (this.found >= 0 && this.found < from)) {
-      this.found = this.find(from)
-      this.searchedFrom = from
-    }
-    return this.found < 0 ? Infinity : this.found
   }
 }
 

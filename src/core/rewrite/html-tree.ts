@@ -49,8 +49,14 @@ function svgHref(element: Element): string {
   return plain ? 'href' : 'xlink:href'
 }
 
-/** Reads `src` with parse5 (scripting disabled, as in mail clients) and lists its links. */
-export function treeLinks(src: string): TreeLinks {
+/**
+ * Reads `src` with parse5 (scripting disabled, as in mail clients) and lists
+ * its links and bases, with the links the scan found in Outlook conditional
+ * comments, which are comments to any HTML parser. A link both report
+ * (markup after a comment that Outlook's block still covers) is kept once,
+ * as the conditional one.
+ */
+export function treeLinks(src: string, conditional: readonly HtmlLink[]): TreeLinks {
   const document = parse(src, { scriptingEnabled: false, sourceCodeLocationInfo: true })
   const out: TreeLinks = { links: [], baseHrefs: [] }
 
@@ -70,14 +76,15 @@ export function treeLinks(src: string): TreeLinks {
     }
   }
 
-  out.links = inSourceOrder(out.links)
+  out.links = inSourceOrder([...conditional, ...out.links])
   return out
 }
 
 /**
- * Each source span once, in source order. The adoption agency algorithm
- * clones formatting elements such as `<a>` (§13.2.6.4.7, "reconstruct the
- * active formatting elements"), so one attribute can stand for several.
+ * Each source span once (the first given wins), in source order. The
+ * adoption agency algorithm clones formatting elements such as `<a>`
+ * (§13.2.6.4.7, "reconstruct the active formatting elements"), so one
+ * attribute can stand for several.
  */
 function inSourceOrder(links: HtmlLink[]): HtmlLink[] {
   const byStart = new Map<number, HtmlLink>()

@@ -44,37 +44,28 @@ import {
   RAW_TEXT_ELEMENTS,
   type RegionKind,
   type ScanSink,
+  attributeVisitor,
   knownTagName,
   linkSource,
   openTag,
-  recordAttribute,
 } from './html-attributes.js'
+import { EndifFinder, conditionHeadEnd, conditionalBody } from './html-conditional.js'
 import { ForeignStack } from './html-foreign.js'
 import { HtmlTextScan } from './html-text.js'
 import { treeLinks } from './html-tree.js'
 import {
   BANG,
-  DOUBLE_QUOTE,
-  EQUALS,
-  EndifFinder,
   GT,
   LT,
   QUESTION,
-  SINGLE_QUOTE,
   SLASH,
   asciiLowerCase,
-  attributeValueEnd,
-  conditionHeadEnd,
-  conditionalBody,
-  endsAttributeName,
   equalsAsciiLowerCase,
   findCommentEnd,
   findRawTextEnd,
   findScriptEnd,
   findTagEnd,
   isHtmlSpace,
-  skipAttributes,
-  skipHtmlSpace,
 } from './html-syntax.js'
 import type { Deadline } from './limits.js'
 import type { HtmlLink, HtmlScan } from './types.js'
@@ -93,7 +84,6 @@ import type { HtmlLink, HtmlScan } from './types.js'
 export function scanHtml(src: string, deadline?: Deadline): HtmlScan {
   const sink: ScanSink = {
     links: [],
-    baseHref: null,
     baseHrefs: [],
     text: new HtmlTextScan(src),
     conditional: [],
@@ -101,38 +91,31 @@ export function scanHtml(src: string, deadline?: Deadline): HtmlScan {
     needsTree: false,
     bodyTagEnd: null,
     deadline,
-    tags: 0,
-    nextClockCheck: TAGS_PER_CLOCK_CHECK,
+    tagsUntilClock: TAGS_PER_CLOCK_CHECK,
   }
 
   const complete = new RegionScan(src, src.length, 'document', sink).run(0)
-  if (complete && sink.needsTree && src.length <= TREE_MAX_CHARS) return withTreeLinks(src, sink)
-
-  const { links, baseHref, baseHrefs, bodyTagEnd } = sink
-  return { links, textLinks: sink.text.links, baseHref, baseHrefs, bodyTagEnd, complete }
+  if (complete && sink.needsTree && src.length <= TREE_MAX_CHARS) {
+    const tree = treeLinks(src, sink.conditional)
+    return scanResult(tree.links, tree.baseHrefs, sink, true)
+  }
+  return scanResult(sink.links, sink.baseHrefs, sink, complete)
 }
 
-/**
- * For a document that opened SVG or MathML: the document's links and bases
- * as the tree builder sees them (html-tree.ts), plus what our scan found in
- * Outlook conditional comments, which are comments to any HTML parser. A
- * link both report (markup after a comment that Outlook's block still
- * covers) is kept once, as the conditional one.
- */
-function withTreeLinks(src: string, sink: ScanSink): HtmlScan {
-  const tree = treeLinks(src)
-  const conditional = sink.conditional
-  const taken = new Set(conditional.map((link) => link.start))
-  const links = [...conditional, ...tree.links.filter((link) => !taken.has(link.start))]
-  links.sort((a, b) => a.start - b.start)
-
+function scanResult(
+  links: HtmlLink[],
+  baseHrefs: string[],
+  sink: ScanSink,
+  complete: boolean,
+): HtmlScan {
+  const { text, bodyTagEnd } = sink
   return {
     links,
-    textLinks: sink.text.links,
-    baseHref: tree.baseHrefs[0] ?? null,
-    baseHrefs: tree.baseHrefs,
-    bodyTagEnd: sink.bodyTagEnd,
-    complete: true,
+    textLinks: text.links,
+    baseHref: baseHrefs[0] ?? null,
+    baseHrefs,
+    bodyTagEnd,
+    complete,
   }
 }
 
@@ -216,8 +199,8 @@ class RegionScan {
     if (nameEnd >= this.to) return this.to
 
     const tag = this.openTag(lt + 1, nameEnd)
-    const gt =
-      tag === null ? skipAttributes(this.src, nameEnd, this.to) : this.readAttributes(tag, nameEnd)
+    const visit = tag === null ? null : attributeVisitor(tag, this.src)
+    const gt = findTagEnd(this.src, nameEnd, this.to, visit)
     // A tag cut off by the end of input is dropped (§13.2.5.33, "eof-in-tag").
     if (gt < 0) return this.to
 
@@ -243,85 +226,6 @@ class RegionScan {
       return name === '' ? null : openTag(name, false)
     }
     return openTag(asciiLowerCase(this.src.slice(start, end)), this.foreign.isForeign())
-  }
-
-  /**
-   * Reads the attributes after a tag name (§13.2.5.32-§13.2.5.40) and
-   * returns the offset of the `>` that ends the tag, or -1 at end of input.
-   * Sets `tag.selfClosing` when the tag ends in `/>`.
-   */
-  private readAttributes(tag: OpenTag | null, from: number): number {
-    const { src, to } = this
-    const wanted = tag !== null && (tag.linkAttribute !== null || tag.foreign)
-    let i = from
-
-    while (i < to) {
-      const code = src.charCodeAt(i)
-      if (code === GT) return i
-      if (code === SLASH) {
-        // The self-closing start tag state (§13.2.5.40): only "/>" counts.
-        if (tag !== null) tag.selfClosing = i + 1 < to && src.charCodeAt(i + 1) === GT
-        i++
-        continue
-      }
-      if (isHtmlSpace(code)) {
-        i++
-        continue
-      }
-      i = this.readAttribute(tag, i, wanted)
-      if (i < 0) return -1
-    }
-    return -1
-  }
-
-  /** One attribute from its first name character; returns where the next one may start. */
-  private readAttribute(tag: OpenTag | null, nameStart: number, wanted: boolean): number {
-    const { src, to } = this
-    // "=" as the first character belongs to the name (§13.2.5.32).
-    let i = nameStart + 1
-    while (i < to && !endsAttributeName(src.charCodeAt(i))) i++
-    const nameEnd = i
-
-    i = skipHtmlSpace(src, i, to)
-    if (i >= to) return -1
-    if (src.charCodeAt(i) !== EQUALS) {
-      if (wanted && tag !== null) recordAttribute(tag, src, nameStart, nameEnd, null)
-      return i
-    }
-
-    i = skipHtmlSpace(src, i + 1, to)
-    return this.readValue(tag, nameStart, nameEnd, i, wanted)
-  }
-
-  /** The before-attribute-value state onwards (§13.2.5.36-§13.2.5.39). */
-  private readValue(
-    tag: OpenTag | null,
-    nameStart: number,
-    nameEnd: number,
-    at: number,
-    wanted: boolean,
-  ): number {
-    const { src, to } = this
-    if (at >= to) return -1
-    const code = src.charCodeAt(at)
-
-    if (code === DOUBLE_QUOTE || code === SINGLE_QUOTE) {
-      const close = src.indexOf(code === DOUBLE_QUOTE ? '"' : "'", at + 1)
-      if (close < 0 || close >= to) return -1
-      if (wanted && tag !== null) {
-        const quote = code === DOUBLE_QUOTE ? 'double' : 'single'
-        recordAttribute(tag, src, nameStart, nameEnd, { start: at + 1, end: close, quote })
-      }
-      return close + 1
-    }
-
-    // `name=>` has an empty value and ends the tag (missing-attribute-value).
-    const end = code === GT ? at : attributeValueEnd(src, at, to)
-    if (end >= to) return -1
-    if (wanted && tag !== null) {
-      recordAttribute(tag, src, nameStart, nameEnd, { start: at, end, quote: 'none' })
-    }
-    return end
   }
 
   /** Records the tag's link, updates the foreign-content stack, and skips raw text. */
@@ -394,7 +298,6 @@ class RegionScan {
 
     const href = tag.href
     const value = href === null ? '' : this.src.slice(href.start, href.end)
-    this.sink.baseHref ??= value
     this.sink.baseHrefs.push(value)
   }
 
@@ -486,8 +389,8 @@ class RegionScan {
   /** Every TAGS_PER_CLOCK_CHECK start tags, stops the whole scan once the deadline has passed. */
   private checkClock(): boolean {
     const sink = this.sink
-    if (++sink.tags < sink.nextClockCheck) return false
-    sink.nextClockCheck += TAGS_PER_CLOCK_CHECK
+    if (--sink.tagsUntilClock > 0) return false
+    sink.tagsUntilClock = TAGS_PER_CLOCK_CHECK
     if (!sink.deadline?.expired()) return false
 
     this.outOfTime = true

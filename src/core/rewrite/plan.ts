@@ -9,7 +9,13 @@ import { decodeHTML, decodeHTMLAttribute } from 'entities'
 import { cleanHref, tryParseUrl } from '../url.js'
 
 import { anchorText } from './anchor-text.js'
-import { type ClassifyOptions, type SkipReason, classifyHref, classifyTextUrl } from './classify.js'
+import {
+  type ClassifyOptions,
+  type Decision,
+  type SkipReason,
+  classifyHref,
+  classifyTextUrl,
+} from './classify.js'
 import { scanHtml } from './html.js'
 import type { Deadline } from './limits.js'
 import { scanText } from './text.js'
@@ -85,18 +91,11 @@ export function planHtml(src: string, decodeChars: ValueDecoder, options: PlanOp
     const decision = classifyHref(value, base, options.classify, options.urlEncoding)
     const span = { start: link.start, end: link.end, kind: 'attribute' as const, text: value }
 
-    if (decision.rewrite) {
-      const edit: Edit = { ...span, target: decision.target }
-      if (link.contentStart !== undefined) {
-        edit.shownText = anchorText(src, link.contentStart, decodeChars)
-      }
-      plan.edits.push(edit)
-      plan.hazards.push(span)
-      if (FORM_SOURCES.has(link.source)) plan.formTargets.push(decision.target)
-    } else {
-      plan.skipped.push(skip(value, decision.reason))
-      if (HAZARDOUS_SKIPS.has(decision.reason)) plan.hazards.push(span)
+    const edit = file(plan, span, decision)
+    if (edit && link.contentStart !== undefined) {
+      edit.shownText = anchorText(src, link.contentStart, decodeChars)
     }
+    if (edit && FORM_SOURCES.has(link.source)) plan.formTargets.push(edit.target)
   }
 
   planHtmlText(scan.textLinks, decodeChars, options, plan)
@@ -119,16 +118,25 @@ function planHtmlText(
   for (const link of links) {
     const value = decodeHTML(decodeChars(link.raw))
     const decision = classifyTextUrl(value, link.hasScheme, options.classify)
-    const span = { start: link.start, end: link.end, kind: 'text' as const, text: value }
-
-    if (decision.rewrite) {
-      plan.edits.push({ ...span, target: decision.target })
-      plan.hazards.push(span)
-    } else {
-      plan.skipped.push(skip(value, decision.reason))
-      if (HAZARDOUS_SKIPS.has(decision.reason)) plan.hazards.push(span)
-    }
+    file(plan, { start: link.start, end: link.end, kind: 'text', text: value }, decision)
   }
+}
+
+/**
+ * Files a found link under the plan's edits or its skips, and under its
+ * hazards when a defang must neutralise it. Returns the edit, if any.
+ */
+function file(plan: Plan, span: Hazard, decision: Decision): Edit | null {
+  if (!decision.rewrite) {
+    plan.skipped.push(skip(span.text, decision.reason))
+    if (HAZARDOUS_SKIPS.has(decision.reason)) plan.hazards.push(span)
+    return null
+  }
+
+  const edit: Edit = { ...span, target: decision.target }
+  plan.edits.push(edit)
+  plan.hazards.push(span)
+  return edit
 }
 
 /**
@@ -153,15 +161,7 @@ export function planText(src: string, options: PlanOptions): Plan {
 
   for (const link of scan.links) {
     const decision = classifyTextUrl(link.text, link.hasScheme, options.classify)
-    const span = { start: link.start, end: link.end, kind: 'text' as const, text: link.text }
-
-    if (decision.rewrite) {
-      plan.edits.push({ ...span, target: decision.target })
-      plan.hazards.push(span)
-    } else {
-      plan.skipped.push(skip(link.text, decision.reason))
-      if (HAZARDOUS_SKIPS.has(decision.reason)) plan.hazards.push(span)
-    }
+    file(plan, { start: link.start, end: link.end, kind: 'text', text: link.text }, decision)
   }
   return plan
 }
