@@ -304,9 +304,30 @@ describe('parseMime on malformed input (always byte-identical on the way back)',
     expect(message.leaves).toHaveLength(1)
   })
 
-  it.each(['hexa', '8bit+', 'x-uuencode', 'Hexa'])('skips a text part with CTE %s', (cte) => {
+  it.each(['hexa', '8bit+', 'x-uuencode', 'Hexa'])(
+    'reads a text part with the undefined CTE %s as its raw bytes, and flags it',
+    (cte) => {
+      const message = expectRoundTrip(
+        crlf('Content-Type: text/html', `Content-Transfer-Encoding: ${cte}`, '', '<a href="x">'),
+      )
+
+      expect(message.leaves.map((leaf) => [leaf.decoded, leaf.transferEncoding])).toEqual([
+        ['<a href="x">', 'binary'],
+      ])
+      expect(reasons(message)).toEqual(['1:invalid_transfer_encoding'])
+    },
+  )
+
+  it('still passes through a message/rfc822 part with an undefined CTE', () => {
     const message = expectRoundTrip(
-      crlf('Content-Type: text/html', `Content-Transfer-Encoding: ${cte}`, '', '<a href="x">'),
+      crlf(
+        'Content-Type: message/rfc822',
+        'Content-Transfer-Encoding: 8bit+',
+        '',
+        'Content-Type: text/html',
+        '',
+        '<a href="x">',
+      ),
     )
 
     expect(message.leaves).toEqual([])

@@ -229,11 +229,11 @@ describe('message-level findings', () => {
     expect(await click.text()).toContain('script_link_in_message')
   })
 
-  it('warns on every link of a message with a part hidden behind an invalid encoding', async () => {
+  it('warns on every link of a message with a part in a charset it cannot read', async () => {
     const h = createHarness()
     const input = multipart([
       'Content-Type: text/plain\r\n\r\nSee https://shop.example/ for details.',
-      'Content-Type: text/html\r\nContent-Transfer-Encoding: 8bit+\r\n\r\n<a href="https://hidden.example/">x</a>',
+      'Content-Type: text/html; charset=utf-7\r\n\r\n<a href="https://hidden.example/">x</a>',
     ])
 
     const { output, summary } = await h.deps.rewriter.rewriteMessage(input)
@@ -244,6 +244,27 @@ describe('message-level findings', () => {
       { verdict: 'warn', reason: 'unreadable_part_in_message', source: 'rewriter' },
     ])
     expect(await click.text()).toContain('unreadable_part_in_message')
+  })
+
+  it('reads a part behind an undefined encoding and warns on every link of the message', async () => {
+    const h = createHarness()
+    const input = multipart([
+      'Content-Type: text/plain\r\n\r\nSee https://shop.example/ for details.',
+      'Content-Type: text/html\r\nContent-Transfer-Encoding: 8bit+\r\n\r\n<a href="https://hidden.example/">x</a>',
+    ])
+
+    const { output, summary } = await h.deps.rewriter.rewriteMessage(input)
+    const links = signedLinks(bytesToBinary(output), h.deps)
+    const click = await h.app.request(new URL(links[0] ?? '').pathname)
+
+    expect(await targetsIn(bytesToBinary(output), h.deps)).toEqual([
+      'https://shop.example/',
+      'https://hidden.example/',
+    ])
+    expect(summary.findings).toMatchObject([
+      { verdict: 'warn', reason: 'disguised_transfer_encoding', source: 'rewriter' },
+    ])
+    expect(await click.text()).toContain('disguised_transfer_encoding')
   })
 
   it('warns on every link of a message with a link too long to rewrite', async () => {
@@ -491,14 +512,20 @@ describe('messages', () => {
     expect((await h.deps.store.counts()).messages).toBe(2)
   })
 
-  it('reports flagged parts in the summary', async () => {
+  it('rewrites a part behind an undefined transfer encoding, keeps its label, and flags it', async () => {
     const h = createHarness()
-    const input = message('text/html', 'hexa', '<a href="https://a.example/">x</a>')
+    const long = 'x'.repeat(1200)
+    const input = message('text/html', '8bit+', `<a href="https://a.example/">${long}</a>\n`)
 
     const { output, summary } = await h.deps.rewriter.rewriteMessage(input)
 
-    expect(output).toEqual(input)
-    expect(summary.flagged).toEqual([{ part: '1', reason: 'unknown_transfer_encoding' }])
+    const text = Buffer.from(output).toString('latin1')
+    const [head, body] = text.split('\r\n\r\n')
+    expect(head).toMatch(/\r\nContent-Transfer-Encoding: 8bit\+$/)
+    expect(body).toMatch(new RegExp(`^<a href="[^"]+">${long}</a>\r\n$`))
+    expect(await targetsIn(body ?? '', h.deps)).toEqual(['https://a.example/'])
+    expect(summary.flagged).toEqual([{ part: '1', reason: 'invalid_transfer_encoding' }])
+    expect(summary.findings.map((f) => f.reason)).toContain('disguised_transfer_encoding')
   })
 })
 

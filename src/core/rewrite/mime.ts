@@ -254,9 +254,16 @@ function visitText(walk: Walk, entity: Entity): void {
   const { path, pending, head, type } = entity
   if (disposition(head) === 'attachment') return
 
-  const encoding = transferEncoding(head)
-  const known = IDENTITY_ENCODINGS.has(encoding) || encoding === 'quoted-printable'
-  if (!known && encoding !== 'base64') return flag(walk, path, 'unknown_transfer_encoding')
+  const written = transferEncoding(head)
+  const known = IDENTITY_ENCODINGS.has(written) || written === 'quoted-printable'
+  // RFC 2045 6.4 says to treat a part with an unknown encoding as opaque
+  // data, but lenient clients (Outlook among them) show its bytes as text,
+  // and kits label HTML `8bit+` or `hexa` so that filters following the RFC
+  // skip its links. It is read as the raw text those clients show; `binary`
+  // keeps its bytes and its header as written, with no line-length rule.
+  const bogus = !known && written !== 'base64'
+  const encoding = bogus ? 'binary' : written
+  if (bogus) flag(walk, path, 'invalid_transfer_encoding')
 
   const charset = type.params.get('charset')?.trim().toLowerCase() || null
 

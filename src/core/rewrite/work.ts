@@ -258,7 +258,8 @@ function unsafeSchemes(skips: readonly { url: string }[]): string {
 /**
  * Parts passed through unread because the sender wrapped them in something
  * mail does not allow or we cannot decode: a Content-Transfer-Encoding that
- * RFC 2045 section 6 does not define (`hexa`, `8bit+`), a transfer encoding
+ * RFC 2045 section 6 does not define on a message/rfc822 entity (a text
+ * part with one is read as raw text instead), a transfer encoding
  * on a multipart or message/rfc822 entity (forbidden by RFC 2045 section 6.4
  * and RFC 2046 section 5.2.1), or a charset such as UTF-7 that cannot be
  * handled byte-exactly. Lenient clients still show such parts, so their
@@ -328,6 +329,18 @@ export function messageFindings(
       source: 'rewriter',
       checkedAt: now,
       detail: unreadableDetail(unreadable.size),
+    })
+  }
+  const disguised = flags.filter((f) => f.reason === 'invalid_transfer_encoding').length
+  if (disguised > 0) {
+    // No mail software writes an undefined encoding by mistake; kits do it to
+    // hide a part from filters that follow RFC 2045 while clients still show it.
+    findings.push({
+      verdict: 'warn',
+      reason: 'disguised_transfer_encoding',
+      source: 'rewriter',
+      checkedAt: now,
+      detail: `${disguised === 1 ? 'one part' : `${disguised} parts`} of the message ${disguised === 1 ? 'is' : 'are'} labelled with a transfer encoding that mail does not define, a way to hide links from filters; they were read as mail clients show them`,
     })
   }
   return findings
