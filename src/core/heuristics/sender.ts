@@ -30,11 +30,13 @@ const MAX_NAME_LENGTH = 200
 /** An address written inside a display name: `"service@paypal.com" <x@evil.example>`. */
 const ADDRESS_IN_NAME = /[\p{L}\p{N}._%+-]+@([\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)+)/u
 
-interface Sender {
+export interface Sender {
   /** The display name, decoded (RFC 2047), or '' without one. */
   name: string
   /** The address's domain, lower-case ASCII, or '' when it has none. */
   domain: string
+  /** The address's local part, lower-case, or ''. */
+  local: string
 }
 
 /**
@@ -54,6 +56,7 @@ export function senderOf(block: HeaderBlock): Sender | null {
   return {
     name: names.join(', ').slice(0, MAX_NAME_LENGTH),
     domain: asciiDomain(domainOf(address)),
+    local: address.slice(0, address.lastIndexOf('@')).toLowerCase(),
   }
 }
 
@@ -116,7 +119,7 @@ function nameShowsOtherAddress(sender: Sender): Observation[] {
  * spam and phishing source (Microsoft began throttling their outbound mail
  * in 2025 for that reason). Such an address is the tenant's, not the brand's.
  */
-const CUSTOMER_MAIL_DOMAINS: readonly string[] = ['onmicrosoft.com']
+export const CUSTOMER_MAIL_DOMAINS: readonly string[] = ['onmicrosoft.com']
 
 /** The brand's own domains, or a country domain under its name (`amazon.it`, `dhl.co.uk`). */
 function ownedBy(domain: string, brand: Brand): boolean {

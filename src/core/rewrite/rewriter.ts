@@ -9,12 +9,16 @@
  * one plan and one registration however many recipients there are.
  */
 
+import { getDomain } from 'tldts'
+
 import { readMessageHeader } from '../auth/header-block.js'
 import type { AuthSummary } from '../auth/types.js'
 import { type Brand, DEFAULT_BRANDS } from '../brands.js'
 import { observeSender, senderOf } from '../heuristics/sender.js'
+import { observeSenderLinks } from '../heuristics/sender-links.js'
 import type { LinkContext, Linker } from '../linker.js'
 import type { MessageFinding } from '../store.js'
+import { parseWebUrl } from '../url.js'
 import type { ClassifyOptions } from './classify.js'
 import { type Written, stringDocument } from './document.js'
 import { DEFAULT_LIMITS, Deadline, type RewriteLimits } from './limits.js'
@@ -130,7 +134,7 @@ export function createRewriter(options: RewriterOptions): Rewriter {
   /** `input` is the whole message, whose From field the sender heuristics read; absent for bare bodies. */
   async function prepare(planned: PlannedMessage, context: LinkContext, input?: Uint8Array) {
     const now = options.now()
-    const sender = input === undefined ? [] : senderFindings(input, brands, now)
+    const sender = input === undefined ? [] : senderFindings(input, planned.targets, brands, now)
     const findings = [
       ...(context.findings ?? []),
       ...messageFindings(planned.works, planned.flags, now),
@@ -208,12 +212,27 @@ export function createRewriter(options: RewriterOptions): Rewriter {
 /** What the From field says about the message (heuristics/sender.ts), as message findings. */
 function senderFindings(
   input: Uint8Array,
+  targets: readonly string[],
   brands: readonly Brand[],
   now: number,
 ): MessageFinding[] {
   const sender = senderOf(readMessageHeader(input))
   if (sender === null) return []
-  return observeSender(sender, brands).map((o) => ({ ...o, source: 'heuristics', checkedAt: now }))
+  const observed = [
+    ...observeSender(sender, brands),
+    ...observeSenderLinks(sender, linkDomains(targets), brands),
+  ]
+  return observed.map((o) => ({ ...o, source: 'heuristics', checkedAt: now }))
+}
+
+/** The distinct registrable domains of the message's web links. */
+function linkDomains(targets: readonly string[]): string[] {
+  const domains = new Set<string>()
+  for (const target of targets) {
+    const domain = getDomain(parseWebUrl(target)?.hostname ?? '')
+    if (domain) domains.add(domain.toLowerCase())
+  }
+  return [...domains]
 }
 
 async function* copies(
