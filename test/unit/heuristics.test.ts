@@ -262,6 +262,22 @@ describe('hosting and addressing tricks', () => {
     ).toEqual(['opaque_link'])
   })
 
+  it('warns on a root script whose only parameter is an unnamed code', () => {
+    const code = '1o1668bb00b6de249_1cj3.k7pg5thv.A01ucr003bk2p0u1vj_9n1747.003bkZGE3MW0'
+    expect(reasons(`http://mail.unknown.example/r684f.php?32=${code}`)).toEqual(['opaque_link'])
+    expect(reasons(`http://mail.unknown.example/go?${code}`)).toEqual(['opaque_link'])
+  })
+
+  it('leaves a named parameter, several parameters and deeper scripts alone (benign twins)', () => {
+    const code = '1o1668bb00b6de249_1cj3.k7pg5thv.A01ucr003bk2p0u1vj_9n1747.003bkZGE3MW0'
+    expect(reasons(`http://mail.unknown.example/r684f.php?id=${code}`)).toEqual([])
+    expect(reasons(`http://mail.unknown.example/r684f.php?32=${code}&b=1`)).toEqual([])
+    expect(reasons(`http://mail.unknown.example/ls/click?${code}`)).toEqual([])
+    expect(
+      reasons('http://mail.unknown.example/r684f.php?32=1234567890123456789012345678901234'),
+    ).toEqual([])
+  })
+
   it('leaves readable paths, short codes and tracked links with parameters alone (benign twins)', () => {
     expect(
       reasons('https://shop.example/products/winter-sale-2024-for-everyone-in-the-family'),

@@ -199,28 +199,42 @@ export const OPAQUE_TOKEN_LENGTH = 32
 
 /**
  * A link that is nothing but a long random code at the root of a site
- * (`https://unknown.example/4XELzv34023kzUx610…`): like a shortener, it
- * tells the reader nothing about where it leads, and it is how bulk
- * phishing kits address each recipient's redirect.
+ * (`https://unknown.example/4XELzv34023kzUx610…`), or a root-level script
+ * whose only parameter has no readable name (`/r684f.php?32=1o1668bb…`):
+ * like a shortener, it tells the reader nothing about where it leads, and
+ * it is how bulk phishing kits address each recipient's redirect.
+ * Tracking links name their parameters (`?id=`, `?upn=`), which is why a
+ * named one does not count.
  */
 export const opaqueLink: Heuristic = ({ url }) => {
-  if (url.search !== '' && url.search !== '?') return []
+  const path = url.pathname.replace(/\/$/, '').slice(1)
+  if (path.includes('/')) return []
 
-  const path = url.pathname.replace(/\/$/, '')
-  const token = path.slice(1)
-  if (token.includes('/') || token.length < OPAQUE_TOKEN_LENGTH) return []
-  if (!/^[A-Za-z0-9_=+-]+$/.test(token)) return []
-
-  const digits = token.replace(/[^0-9]/g, '').length
-  const letters = token.replace(/[^A-Za-z]/g, '').length
-  const mixedCase = /[a-z]/.test(token) && /[A-Z]/.test(token)
-  if (digits < 4 || letters < 8 || !mixedCase) return []
+  const code = url.search === '' || url.search === '?' ? path : unnamedParameter(url.search)
+  if (code === null || !isOpaqueCode(code)) return []
 
   return [
     {
       verdict: 'warn',
       reason: 'opaque_link',
-      detail: `the address is only a ${token.length}-character code, which hides where it leads`,
+      detail: `the address is only a ${code.length}-character code, which hides where it leads`,
     },
   ]
+}
+
+/** The value of a query that is one parameter named by nothing or a number (`?32=…`, `?…`). */
+function unnamedParameter(search: string): string | null {
+  const query = search.slice(1)
+  if (query.includes('&')) return null
+  const equals = query.indexOf('=')
+  if (equals < 0) return query
+  return /^[0-9]*$/.test(query.slice(0, equals)) ? query.slice(equals + 1) : null
+}
+
+function isOpaqueCode(code: string): boolean {
+  if (code.length < OPAQUE_TOKEN_LENGTH || !/^[A-Za-z0-9_.=+-]+$/.test(code)) return false
+  const digits = code.replace(/[^0-9]/g, '').length
+  const letters = code.replace(/[^A-Za-z]/g, '').length
+  const mixedCase = /[a-z]/.test(code) && /[A-Z]/.test(code)
+  return digits >= 4 && letters >= 8 && mixedCase
 }
