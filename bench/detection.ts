@@ -124,7 +124,11 @@ function hasUnreadLinks(bytes: Uint8Array, summary: RewriteSummary): boolean {
  * in the "any finding" line.
  */
 const COUNTED_SOURCES = new Set(['heuristics', 'message:heuristics', 'unwrap', 'syntax'])
-const COUNTED_MESSAGE_REASONS = new Set(['script_link_in_message', 'unreadable_part_in_message'])
+const COUNTED_MESSAGE_REASONS = new Set([
+  'script_link_in_message',
+  'unreadable_part_in_message',
+  'disguised_transfer_encoding',
+])
 
 function isOfflineCheck(finding: Finding): boolean {
   if (finding.verdict === 'allow') return false

@@ -67,4 +67,9 @@ export const URL_SHORTENERS: readonly string[] = [
   'tinu.be',
   'bl.ink',
   'lnk.bio',
+  // Dynamic QR-code services: the code, or a link to it, leads to a redirect
+  // its owner can repoint at any time. QR phishing ("quishing") goes through them.
+  'qrco.de',
+  'me-qr.com',
+  'l.ead.me',
 ]
