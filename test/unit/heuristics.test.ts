@@ -114,7 +114,7 @@ describe('brand names on other registrable domains', () => {
     const brands = parseBrands(
       '[{"name":"Contoso","domains":["contoso.com"],"keywords":["contoso"]}]',
     )
-    const found = observeUrl('https://contoso.secure-login.example/', { brands })
+    const found = observeUrl('https://contoso.securelogin.example/', { brands })
     expect(found.map((o) => o.reason)).toEqual(['brand_in_subdomain'])
     expect(() => parseBrands('[{"name":"X","domains":["a.b.contoso.com"]}]')).toThrow(
       /not a registrable domain/,
@@ -260,6 +260,19 @@ describe('hosting and addressing tricks', () => {
     expect(
       reasons('http://topmarktingplace.com/4XELzv34023kzUx610iernlhfalj14302ORYWDRVC'),
     ).toEqual(['opaque_link'])
+  })
+
+  it('warns on an account word joined to a domain’s name', () => {
+    expect(reasons('http://secure-netcloud.example.com/?a=73')).toEqual([])
+    expect(reasons('http://secure-netcloud.com/?a=73')).toEqual(['account_word_in_domain'])
+    expect(reasons('https://wallet-connect-sync.net/')).toEqual(['account_word_in_domain'])
+  })
+
+  it('leaves the word inside a longer one, alone, or in a subdomain (benign twins)', () => {
+    expect(reasons('https://securityweek.com/')).toEqual([])
+    expect(reasons('https://login.bank-of-somewhere.com/')).toEqual([])
+    expect(reasons('https://secure.com/')).toEqual([])
+    expect(reasons('https://disaster-recovery-plan.com/')).toEqual([])
   })
 
   it('warns on a root script whose only parameter is an unnamed code', () => {

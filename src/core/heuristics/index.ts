@@ -10,6 +10,7 @@ import { ipHost } from './ip-host.js'
 import {
   absurdShape,
   abusedTld,
+  accountWordDomain,
   addressInHost,
   disguisedHost,
   opaqueLink,
@@ -31,6 +32,7 @@ export const HEURISTICS: readonly Heuristic[] = [
   urlShortener,
   sharedHosting,
   abusedTld,
+  accountWordDomain,
   addressInHost,
   hiddenAddress,
   opaqueLink,

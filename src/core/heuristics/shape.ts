@@ -192,6 +192,50 @@ export const addressInHost: Heuristic = ({ url }) => {
 }
 
 /**
+ * Words about accounts and sign-in that phishing domains add to a name
+ * (`secure-netcloud`, `paypal-login`): Garera et al. (WORM 2007) found such
+ * tokens among the strongest signs of a phishing URL. Only a word joined by
+ * a hyphen to the rest of the registrable domain counts; written inside a
+ * longer word (`securityweek`) or as a subdomain (`login.bank.example`,
+ * which the domain's owner chose) it proves nothing.
+ */
+const ACCOUNT_WORDS = new Set([
+  'secure',
+  'security',
+  'login',
+  'logon',
+  'signin',
+  'signon',
+  'verify',
+  'verification',
+  'account',
+  'accounts',
+  'auth',
+  'wallet',
+  'billing',
+  'confirm',
+  'unlock',
+  'webscr',
+  'password',
+])
+
+export const accountWordDomain: Heuristic = ({ url }) => {
+  const parsed = parse(url.hostname)
+  const label = parsed.domainWithoutSuffix?.toLowerCase() ?? ''
+  const words = label.split('-')
+  const word = words.length > 1 ? words.find((w) => ACCOUNT_WORDS.has(w)) : undefined
+  if (word === undefined) return []
+
+  return [
+    {
+      verdict: 'warn',
+      reason: 'account_word_in_domain',
+      detail: `${parsed.domain} joins "${word}" to its name, the way phishing domains borrow trust; the word says nothing about who runs it`,
+    },
+  ]
+}
+
+/**
  * Shortest opaque token we treat as hiding the destination. Readable paths
  * are words; a code this long at the root of a site is a key to a redirect.
  */
