@@ -304,7 +304,19 @@ describe('parseMime on malformed input (always byte-identical on the way back)',
     expect(message.leaves).toHaveLength(1)
   })
 
-  it.each(['hexa', '8bit+', 'x-uuencode', 'Hexa'])(
+  it.each(['x-uuencode', 'X-UUE'])(
+    'passes through a text part with the real encoding %s',
+    (cte) => {
+      const message = expectRoundTrip(
+        crlf('Content-Type: text/plain', `Content-Transfer-Encoding: ${cte}`, '', 'begin 644 a'),
+      )
+
+      expect(message.leaves).toEqual([])
+      expect(reasons(message)).toEqual(['1:unknown_transfer_encoding'])
+    },
+  )
+
+  it.each(['hexa', '8bit+', '8bith', 'Hexa'])(
     'reads a text part with the undefined CTE %s as its raw bytes, and flags it',
     (cte) => {
       const message = expectRoundTrip(

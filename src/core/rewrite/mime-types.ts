@@ -7,7 +7,7 @@ import type { LineEnding } from './qp.js'
 
 /** Why a part was passed through untouched or handled with care. Stable codes. */
 export type PartFlag =
-  /** An encoding RFC 2045 does not define on a message/rfc822 entity: passed through. */
+  /** Uuencode and the like on a text part, or any undefined encoding on a message: passed through. */
   | 'unknown_transfer_encoding'
   /** A text part labelled with an undefined encoding (`8bit+`): read as its raw bytes. */
   | 'invalid_transfer_encoding'

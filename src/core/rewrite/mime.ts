@@ -52,6 +52,13 @@ export interface MimeOptions {
 // RFC 2045 6.2: these mean "no encoding"; the body bytes are the content.
 const IDENTITY_ENCODINGS = new Set(['7bit', '8bit', 'binary'])
 
+/**
+ * Encodings outside RFC 2045 that real software writes (uuencode, mostly
+ * from old Outlook and Usenet tools): the body is encoded data, not text,
+ * so it is not read as raw text the way a made-up label is.
+ */
+const REAL_NONSTANDARD_ENCODINGS = new Set(['x-uuencode', 'x-uue', 'uuencode', 'x-binhex'])
+
 // RFC 2046 5.2.1 / RFC 6532 3.5: types whose body is a whole message.
 const MESSAGE_TYPES = new Set(['message/rfc822', 'message/global'])
 
@@ -261,6 +268,7 @@ function visitText(walk: Walk, entity: Entity): void {
   // and kits label HTML `8bit+` or `hexa` so that filters following the RFC
   // skip its links. It is read as the raw text those clients show; `binary`
   // keeps its bytes and its header as written, with no line-length rule.
+  if (REAL_NONSTANDARD_ENCODINGS.has(written)) return flag(walk, path, 'unknown_transfer_encoding')
   const bogus = !known && written !== 'base64'
   const encoding = bogus ? 'binary' : written
   if (bogus) flag(walk, path, 'invalid_transfer_encoding')
