@@ -244,7 +244,11 @@ describe('clickgate rewrite with connection facts', () => {
       /^Authentication-Results: localhost;\r\n\tdkim=none;\r\n\tspf=pass smtp\.mailfrom=bounce@evil\.example/,
     )
     expect(summary.auth.source).toBe('verified')
-    expect(summary.findings.map((f) => f.reason)).toEqual(['dmarc_fail'])
+    // A spoof of Microsoft that links elsewhere is also caught by the sender-and-links check.
+    expect(summary.findings.map((f) => f.reason)).toEqual([
+      'dmarc_fail',
+      'sender_brand_address_unlinked',
+    ])
     expect(decoded.auth).toMatchObject({
       source: 'verified',
       fromDomains: ['microsoft.com'],

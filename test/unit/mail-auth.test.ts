@@ -214,7 +214,7 @@ describe('authenticating with connection facts', () => {
     const h = authHarness()
     const input = mail(
       ['From: PayPal <service@paypal.com>', 'To: a@contoso.example', 'Subject: x'],
-      'https://a.example/\n',
+      'https://www.paypal.com/myaccount/\n',
     )
 
     const result = await rewriteApi(h, input, { 'Clickgate-Client-Ip': IP.lists })

@@ -20,7 +20,11 @@ function workersHarness(env: Record<string, string>) {
   return createHarness(testConfig(env), {}, WORKERS_CAPABILITIES)
 }
 
-function relayed(results: string[], from = 'Microsoft <account-security-noreply@microsoft.com>') {
+function relayed(
+  results: string[],
+  from = 'Microsoft <account-security-noreply@microsoft.com>',
+  link = 'https://account.microsoft.com/activity',
+) {
   return mail(
     [
       ...results.map((value) => `Authentication-Results: ${value}`),
@@ -31,7 +35,7 @@ function relayed(results: string[], from = 'Microsoft <account-security-noreply@
       'Message-ID: <relayed-1@sender.example>',
       'Content-Type: text/plain; charset=utf-8',
     ],
-    'Review: https://account.microsoft-alerts.example/activity\n',
+    `Review: ${link}\n`,
   )
 }
 
@@ -63,6 +67,17 @@ describe('a trusted relay', () => {
       '\tdmarc=pass (reported by mx.corp.example) header.from=microsoft.com\r\n',
     )
     expect(text).toContain('\r\nAuthentication-Results: mx.corp.example;\r\n\tdkim=pass')
+  })
+
+  it('warns on a genuine Microsoft mailbox whose links lead away from Microsoft', async () => {
+    // The 2024 campaign: real Microsoft alert mail, DKIM and DMARC pass, the lure elsewhere.
+    const lure = relayed([PASS], undefined, 'https://account.microsoft-alerts.example/activity')
+    const { h, summary, text } = await run(lure)
+    const [link] = signedLinks(text, h.deps)
+
+    expect(summary.auth).toMatchObject({ source: 'relay', dmarc: 'pass' })
+    expect(summary.findings.map((f) => f.reason)).toEqual(['sender_brand_address_unlinked'])
+    expect((await h.app.request(new URL(link ?? '').pathname)).status).toBe(200)
   })
 
   it('reports a DMARC failure as a warning on every link', async () => {

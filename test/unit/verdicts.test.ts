@@ -96,7 +96,10 @@ describe('policy at click time', () => {
     const override = h.logs.find((l) => l.event === 'verdict.override')
     expect(override?.fields).toMatchObject({
       ruleId: rule.id,
-      overridden: [{ reason: 'brand_in_domain', source: 'heuristics', verdict: 'warn' }],
+      overridden: [
+        { reason: 'brand_in_domain', source: 'heuristics', verdict: 'warn' },
+        { reason: 'account_word_in_domain', source: 'heuristics', verdict: 'warn' },
+      ],
     })
   })
 
