@@ -12,6 +12,10 @@ import { createHarness } from '../support/harness.js'
 import { signedLinks } from '../support/links.js'
 import { message } from '../support/mail.js'
 
+/** An RFC 2047 encoded word: how mail carries non-ASCII header text. */
+const word = (text: string) =>
+  `=?utf-8?B?${btoa(String.fromCharCode(...new TextEncoder().encode(text)))}?=`
+
 function reasons(...fields: string[]): string[] {
   const block = readHeaderBlock(`${fields.join('\r\n')}\r\n\r\n`)
   return observeHeaders(block, senderOf(block)).map((o) => o.reason)
@@ -64,5 +68,38 @@ describe('replies sent to a free mailbox', () => {
       { verdict: 'warn', reason: 'reply_to_free_mail', source: 'heuristics' },
     ])
     expect(await click.text()).toContain('reply_to_free_mail')
+  })
+})
+
+describe('words spelt in two alphabets', () => {
+  it('warns on a Latin word with Cyrillic or Greek look-alikes in the subject or the name', () => {
+    // "Amаzon" and "accоunt" with Cyrillic а and о.
+    expect(
+      reasons('From: shop@mailer.example', `Subject: ${word('Your Am\u0430zon acc\u043eunt')}`),
+    ).toEqual(['mixed_script_words'])
+    // The subject as an encoded word, in KOI8-R.
+    expect(
+      reasons('From: shop@mailer.example', 'Subject: =?koi8-r?Q?Am=C1zon_acc=CFunt?='),
+    ).toEqual(['mixed_script_words'])
+    // A Greek Ν in the sender's name, split by a zero-width space.
+    expect(reasons(`From: "${word('\u039de\u200bw Offers')}" <offers@mailer.example>`)).toEqual([
+      'mixed_script_words',
+    ])
+  })
+
+  it('leaves one alphabet per word alone (benign twins)', () => {
+    expect(
+      reasons('From: news@lists.example', `Subject: ${word('Новости Linux и Debian')}`),
+    ).toEqual([])
+    expect(reasons('From: a@b.example', `Subject: ${word('Ελληνικά and English')}`)).toEqual([])
+    expect(
+      reasons(
+        `From: ${word('Zoë Müller')} <z@b.example>`,
+        `Subject: ${word('Café résumé, naïve')}`,
+      ),
+    ).toEqual([])
+    expect(reasons(`From: ${word('Алексей Петров')} <a@b.example>`, 'Subject: Re: test')).toEqual(
+      [],
+    )
   })
 })
