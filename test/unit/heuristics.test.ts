@@ -262,6 +262,21 @@ describe('hosting and addressing tricks', () => {
     ).toEqual(['opaque_link'])
   })
 
+  it('warns on a short key of mixed letters and digits at a site’s root, like a shortener’s', () => {
+    expect(reasons('https://links.unknown.example/aCMcO6')).toEqual(['short_code_link'])
+    expect(reasons('https://q.qr-codes.example/utB7rpk8')).toEqual(['short_code_link'])
+  })
+
+  it('leaves words, names, deeper paths, queries and listed shorteners alone (benign twins)', () => {
+    expect(reasons('https://www.bsa.example/Class3W')).toEqual([])
+    expect(reasons('https://uni.example/Heidelind7')).toEqual([])
+    expect(reasons('https://shop.example/sale2024')).toEqual([])
+    expect(reasons('https://shop.example/p/aCMcO6')).toEqual([])
+    expect(reasons('https://shop.example/aCMcO6?ref=mail')).toEqual([])
+    expect(reasons('https://shop.example/ABC123')).toEqual([])
+    expect(reasons('https://bit.ly/3xYzAbc')).toEqual(['url_shortener'])
+  })
+
   it('warns on an account word joined to a domain’s name', () => {
     expect(reasons('http://secure-netcloud.example.com/?a=73')).toEqual([])
     expect(reasons('http://secure-netcloud.com/?a=73')).toEqual(['account_word_in_domain'])
@@ -291,11 +306,12 @@ describe('hosting and addressing tricks', () => {
     ).toEqual([])
   })
 
-  it('leaves readable paths, short codes and tracked links with parameters alone (benign twins)', () => {
+  it('leaves readable paths and tracked links with parameters alone (benign twins)', () => {
     expect(
       reasons('https://shop.example/products/winter-sale-2024-for-everyone-in-the-family'),
     ).toEqual([])
-    expect(reasons('https://shop.example/4XELzv340')).toEqual([])
+    // Too short for opaque_link; a shortener's key in shape, so short_code_link (below).
+    expect(reasons('https://shop.example/4XELzv340')).toEqual(['short_code_link'])
     expect(
       reasons('https://shop.example/4XELzv34023kzUx610iernlhfalj14302ORYWDRVC?ref=mail'),
     ).toEqual([])

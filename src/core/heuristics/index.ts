@@ -15,6 +15,7 @@ import {
   disguisedHost,
   opaqueLink,
   sharedHosting,
+  shortCodeLink,
   urlShortener,
 } from './shape.js'
 import type { Heuristic, HeuristicOptions, Observation } from './types.js'
@@ -36,6 +37,7 @@ export const HEURISTICS: readonly Heuristic[] = [
   addressInHost,
   hiddenAddress,
   opaqueLink,
+  shortCodeLink,
   absurdShape,
 ]
 

@@ -282,3 +282,31 @@ function isOpaqueCode(code: string): boolean {
   const mixedCase = /[a-z]/.test(code) && /[A-Z]/.test(code)
   return digits >= 4 && letters >= 8 && mixedCase
 }
+
+/** Lengths of the keys shorteners hand out (`bit.ly/3xYzAbc`, `goo.gl/aB3dE`). */
+const SHORT_CODE = /^[A-Za-z0-9]{5,12}$/
+
+/**
+ * A link that is nothing but a short key of upper- and lower-case letters
+ * and digits at the root of a site (`https://unknown.example/aCMcO6`): the
+ * way every shortener addresses its links, and new shorteners and dynamic
+ * QR-code services appear faster than any list of them. Like a listed
+ * shortener, it hides where it leads. A key must mix all three kinds of
+ * character and hold no run of four lower-case letters, so that paths with
+ * a word or a name in them (`/Class3W`, `/Heidelind7`) do not count.
+ */
+export const shortCodeLink: Heuristic = ({ url }) => {
+  if (url.search !== '' || url.hash !== '') return []
+  const code = url.pathname.replace(/\/$/, '').slice(1)
+  if (!SHORT_CODE.test(code) || /[a-z]{4}/.test(code)) return []
+  if (!/[a-z]/.test(code) || !/[A-Z]/.test(code) || !/[0-9]/.test(code)) return []
+  if (underAny(url.hostname.toLowerCase(), SHORTENERS) !== null) return []
+
+  return [
+    {
+      verdict: 'warn',
+      reason: 'short_code_link',
+      detail: `the address is only the short code "${code}", the way link shorteners hide where a link leads`,
+    },
+  ]
+}
