@@ -277,6 +277,25 @@ describe('hosting and addressing tricks', () => {
     expect(reasons('https://bit.ly/3xYzAbc')).toEqual(['url_shortener'])
   })
 
+  it('warns on a shared-hosting or abused-TLD host written into a link’s parameters', () => {
+    const login = 'pay-out.transfer7.pages.dev%20-%20WITHDRAW%20FUNDS%20120097%20USDT'
+    expect(reasons(`https://blog.example/wp-login.php?login=${login}&action=rp`)).toEqual([
+      'host_named_in_parameter',
+    ])
+    expect(reasons('https://forms.example/r?note=visit+claim-now.xyz+today')).toEqual([
+      'host_named_in_parameter',
+    ])
+  })
+
+  it('leaves ordinary hosts, addresses, file names and the link’s own site alone (benign twins)', () => {
+    expect(reasons('https://blog.example/wp-login.php?login=jane.doe&action=rp')).toEqual([])
+    expect(reasons('https://news.example/share?text=Read+it+on+news.example.org')).toEqual([])
+    expect(reasons('https://shop.example/?email=jane@site.pages.dev')).toEqual([])
+    expect(reasons('https://files.example/get?name=report.zip&v=setup.exe')).toEqual([])
+    // The link's own site is judged as the link.
+    expect(reasons('https://app.pages.dev/?ref=app.pages.dev')).toEqual(['shared_hosting'])
+  })
+
   it('warns on an account word joined to a domain’s name', () => {
     expect(reasons('http://secure-netcloud.example.com/?a=73')).toEqual([])
     expect(reasons('http://secure-netcloud.com/?a=73')).toEqual(['account_word_in_domain'])

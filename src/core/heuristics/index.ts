@@ -13,6 +13,7 @@ import {
   accountWordDomain,
   addressInHost,
   disguisedHost,
+  hostNamedInParameter,
   opaqueLink,
   sharedHosting,
   shortCodeLink,
@@ -38,6 +39,7 @@ export const HEURISTICS: readonly Heuristic[] = [
   hiddenAddress,
   opaqueLink,
   shortCodeLink,
+  hostNamedInParameter,
   absurdShape,
 ]
 

@@ -310,3 +310,47 @@ export const shortCodeLink: Heuristic = ({ url }) => {
     },
   ]
 }
+
+/** Most characters of one parameter read for host names. */
+const MAX_PARAMETER_TEXT = 2048
+
+/** A host name written in text: labels and a top-level domain, not part of an address or a longer name. */
+const HOST_IN_TEXT =
+  /(?<![\p{L}\p{N}@._-])(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,24}(?![\p{L}\p{N}@-])/giu
+
+/**
+ * A host name on a platform where anyone can publish, or under an abused
+ * top-level domain, written without a scheme into a link's parameters
+ * (`/wp-login.php?login=pay-out.example.pages.dev%20-%20WITHDRAW%20FUNDS`):
+ * phishers write their address into a genuine site's form (an account
+ * name, an invoice note, a comment) so that the site's own notification
+ * mail carries it to the victim, a practice mail-security vendors report
+ * with PayPal invoices, Google Forms and WordPress sign-ups. Full URLs in a
+ * parameter are already checked as possible destinations by the unwrapper.
+ */
+export const hostNamedInParameter: Heuristic = ({ url }, options) => {
+  const own = parse(url.hostname).domain
+  for (const [, value] of url.searchParams) {
+    for (const match of value.slice(0, MAX_PARAMETER_TEXT).matchAll(HOST_IN_TEXT)) {
+      const host = match[0].toLowerCase()
+      const parsed = parse(host)
+      if (!parsed.domain || parsed.domain === own || (!parsed.isIcann && !parsed.isPrivate))
+        continue
+      const bare = new URL(`https://${host}/`)
+      const [place] = [
+        ...sharedHosting({ raw: bare.href, url: bare }, options),
+        ...abusedTld({ raw: bare.href, url: bare }, options),
+      ]
+      if (place === undefined) continue
+
+      return [
+        {
+          verdict: 'warn',
+          reason: 'host_named_in_parameter',
+          detail: `a parameter of the link names ${host}, which the reader is meant to visit: ${place.detail}`,
+        },
+      ]
+    }
+  }
+  return []
+}
