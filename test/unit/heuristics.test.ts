@@ -275,6 +275,8 @@ describe('hosting and addressing tricks', () => {
     expect(reasons('https://shop.example/aCMcO6?ref=mail')).toEqual([])
     expect(reasons('https://shop.example/ABC123')).toEqual([])
     expect(reasons('https://bit.ly/3xYzAbc')).toEqual(['url_shortener'])
+    // Microsoft's own short domain leads only to Microsoft.
+    expect(reasons('https://aka.ms/Ab3xYz9')).toEqual([])
   })
 
   it('warns on a shared-hosting or abused-TLD host written into a link’s parameters', () => {

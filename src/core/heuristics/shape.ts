@@ -6,6 +6,7 @@
 
 import { parse } from 'tldts'
 
+import { brandOwning } from '../brands.js'
 import {
   ABUSED_TLDS,
   LOOKALIKE_COUNTRY_SUFFIXES,
@@ -293,14 +294,17 @@ const SHORT_CODE = /^[A-Za-z0-9]{5,12}$/
  * QR-code services appear faster than any list of them. Like a listed
  * shortener, it hides where it leads. A key must mix all three kinds of
  * character and hold no run of four lower-case letters, so that paths with
- * a word or a name in them (`/Class3W`, `/Heidelind7`) do not count.
+ * a word or a name in them (`/Class3W`, `/Heidelind7`) do not count. A
+ * protected brand's own short domain (`aka.ms`) leads only to the brand's
+ * sites, as the shortener list's rule has it, and does not count either.
  */
-export const shortCodeLink: Heuristic = ({ url }) => {
+export const shortCodeLink: Heuristic = ({ url }, { brands }) => {
   if (url.search !== '' || url.hash !== '') return []
   const code = url.pathname.replace(/\/$/, '').slice(1)
   if (!SHORT_CODE.test(code) || /[a-z]{4}/.test(code)) return []
   if (!/[a-z]/.test(code) || !/[A-Z]/.test(code) || !/[0-9]/.test(code)) return []
   if (underAny(url.hostname.toLowerCase(), SHORTENERS) !== null) return []
+  if (brandOwning(url.hostname, brands) !== null) return []
 
   return [
     {
