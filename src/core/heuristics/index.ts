@@ -13,8 +13,10 @@ import {
   accountWordDomain,
   addressInHost,
   disguisedHost,
+  hostNamedInParameter,
   opaqueLink,
   sharedHosting,
+  shortCodeLink,
   urlShortener,
 } from './shape.js'
 import type { Heuristic, HeuristicOptions, Observation } from './types.js'
@@ -36,6 +38,8 @@ export const HEURISTICS: readonly Heuristic[] = [
   addressInHost,
   hiddenAddress,
   opaqueLink,
+  shortCodeLink,
+  hostNamedInParameter,
   absurdShape,
 ]
 

@@ -17,15 +17,12 @@
  * Each finding is about the whole message, so it warns on every link in it.
  */
 
-import providers from 'email-providers/all.json' with { type: 'json' }
 import { parse } from 'tldts'
 
 import { type Brand, brandOwning } from '../brands.js'
+import { FREE_MAIL } from '../lists/free-mail.js'
 import { CUSTOMER_MAIL_DOMAINS, type Sender } from './sender.js'
 import type { Observation } from './types.js'
-
-/** Public mailbox services (gmail.com, yandex.ru, …), from the `email-providers` package. */
-const FREE_MAIL = new Set<string>(providers)
 
 /**
  * A brand's domains where anyone can have an address: mail from them is a

@@ -6,6 +6,7 @@
 
 import { parse } from 'tldts'
 
+import { brandOwning } from '../brands.js'
 import {
   ABUSED_TLDS,
   LOOKALIKE_COUNTRY_SUFFIXES,
@@ -281,4 +282,79 @@ function isOpaqueCode(code: string): boolean {
   const letters = code.replace(/[^A-Za-z]/g, '').length
   const mixedCase = /[a-z]/.test(code) && /[A-Z]/.test(code)
   return digits >= 4 && letters >= 8 && mixedCase
+}
+
+/** Lengths of the keys shorteners hand out (`bit.ly/3xYzAbc`, `goo.gl/aB3dE`). */
+const SHORT_CODE = /^[A-Za-z0-9]{5,12}$/
+
+/**
+ * A link that is nothing but a short key of upper- and lower-case letters
+ * and digits at the root of a site (`https://unknown.example/aCMcO6`): the
+ * way every shortener addresses its links, and new shorteners and dynamic
+ * QR-code services appear faster than any list of them. Like a listed
+ * shortener, it hides where it leads. A key must mix all three kinds of
+ * character and hold no run of four lower-case letters, so that paths with
+ * a word or a name in them (`/Class3W`, `/Heidelind7`) do not count. A
+ * protected brand's own short domain (`aka.ms`) leads only to the brand's
+ * sites, as the shortener list's rule has it, and does not count either.
+ */
+export const shortCodeLink: Heuristic = ({ url }, { brands }) => {
+  if (url.search !== '' || url.hash !== '') return []
+  const code = url.pathname.replace(/\/$/, '').slice(1)
+  if (!SHORT_CODE.test(code) || /[a-z]{4}/.test(code)) return []
+  if (!/[a-z]/.test(code) || !/[A-Z]/.test(code) || !/[0-9]/.test(code)) return []
+  if (underAny(url.hostname.toLowerCase(), SHORTENERS) !== null) return []
+  if (brandOwning(url.hostname, brands) !== null) return []
+
+  return [
+    {
+      verdict: 'warn',
+      reason: 'short_code_link',
+      detail: `the address is only the short code "${code}", the way link shorteners hide where a link leads`,
+    },
+  ]
+}
+
+/** Most characters of one parameter read for host names. */
+const MAX_PARAMETER_TEXT = 2048
+
+/** A host name written in text: labels and a top-level domain, not part of an address or a longer name. */
+const HOST_IN_TEXT =
+  /(?<![\p{L}\p{N}@._-])(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,24}(?![\p{L}\p{N}@-])/giu
+
+/**
+ * A host name on a platform where anyone can publish, or under an abused
+ * top-level domain, written without a scheme into a link's parameters
+ * (`/wp-login.php?login=pay-out.example.pages.dev%20-%20WITHDRAW%20FUNDS`):
+ * phishers write their address into a genuine site's form (an account
+ * name, an invoice note, a comment) so that the site's own notification
+ * mail carries it to the victim, a practice mail-security vendors report
+ * with PayPal invoices, Google Forms and WordPress sign-ups. Full URLs in a
+ * parameter are already checked as possible destinations by the unwrapper.
+ */
+export const hostNamedInParameter: Heuristic = ({ url }, options) => {
+  const own = parse(url.hostname).domain
+  for (const [, value] of url.searchParams) {
+    for (const match of value.slice(0, MAX_PARAMETER_TEXT).matchAll(HOST_IN_TEXT)) {
+      const host = match[0].toLowerCase()
+      const parsed = parse(host)
+      if (!parsed.domain || parsed.domain === own || (!parsed.isIcann && !parsed.isPrivate))
+        continue
+      const bare = new URL(`https://${host}/`)
+      const [place] = [
+        ...sharedHosting({ raw: bare.href, url: bare }, options),
+        ...abusedTld({ raw: bare.href, url: bare }, options),
+      ]
+      if (place === undefined) continue
+
+      return [
+        {
+          verdict: 'warn',
+          reason: 'host_named_in_parameter',
+          detail: `a parameter of the link names ${host}, which the reader is meant to visit: ${place.detail}`,
+        },
+      ]
+    }
+  }
+  return []
 }

@@ -14,6 +14,7 @@ import { getDomain } from 'tldts'
 import { readMessageHeader } from '../auth/header-block.js'
 import type { AuthSummary } from '../auth/types.js'
 import { type Brand, DEFAULT_BRANDS } from '../brands.js'
+import { observeHeaders } from '../heuristics/headers.js'
 import { observeSender, senderOf } from '../heuristics/sender.js'
 import { observeSenderLinks } from '../heuristics/sender-links.js'
 import type { LinkContext, Linker } from '../linker.js'
@@ -209,18 +210,23 @@ export function createRewriter(options: RewriterOptions): Rewriter {
   }
 }
 
-/** What the From field says about the message (heuristics/sender.ts), as message findings. */
+/** What the From field and the other header fields say about the message (heuristics/sender.ts, headers.ts), as message findings. */
 function senderFindings(
   input: Uint8Array,
   targets: readonly string[],
   brands: readonly Brand[],
   now: number,
 ): MessageFinding[] {
-  const sender = senderOf(readMessageHeader(input))
-  if (sender === null) return []
+  const block = readMessageHeader(input)
+  const sender = senderOf(block)
   const observed = [
-    ...observeSender(sender, brands),
-    ...observeSenderLinks(sender, linkDomains(targets), brands),
+    ...(sender === null
+      ? []
+      : [
+          ...observeSender(sender, brands),
+          ...observeSenderLinks(sender, linkDomains(targets), brands),
+        ]),
+    ...observeHeaders(block, sender),
   ]
   return observed.map((o) => ({ ...o, source: 'heuristics', checkedAt: now }))
 }
