@@ -46,6 +46,8 @@ export interface Services {
   verdicts: VerdictEngine
   /** A link's stored target by id. Targets never change, so they are cached. */
   linkTarget: (id: number) => Promise<string | null>
+  /** The target when it is in memory; undefined when it would have to be read. */
+  linkTargetNow: (id: number) => string | undefined
   /** Tells a person's click from a program's. */
   automation: AutomationDetector
   /** Queues clicks and writes them in batches; the runtime decides when to flush. */
@@ -154,9 +156,7 @@ export function createServices(
     mail,
     signals,
     verdicts: verdictEngine(config, signals, now),
-    linkTarget: options.cacheLinkTargets
-      ? cachedLinkTarget(store)
-      : (id: number) => store.getLinkUrl(id),
+    ...(options.cacheLinkTargets ? cachedLinkTarget(store) : uncachedLinkTarget(store)),
     automation: createAutomationDetector({
       extraRanges: config.scannerRanges,
       fastClickSeconds: config.fastClickSeconds,
@@ -260,18 +260,26 @@ function cacheTtlMs(config: AppConfig): number {
   return Math.max(1, config.verdictTtlSeconds * 1000)
 }
 
-function cachedLinkTarget(store: Store): (id: number) => Promise<string | null> {
+type LinkTargets = Pick<Services, 'linkTarget' | 'linkTargetNow'>
+
+function cachedLinkTarget(store: Store): LinkTargets {
   // No time-to-live needed: a link row is never updated.
   const cache = createTtlCache<{ url: string }>({ max: LINK_CACHE_SIZE, ttlMs: 86_400_000 })
-  return async (id) => {
-    const key = String(id)
-    const hit = cache.get(key)
-    if (hit) return hit.url
+  const linkTargetNow = (id: number) => cache.get(String(id))?.url
+
+  async function linkTarget(id: number): Promise<string | null> {
+    const hit = linkTargetNow(id)
+    if (hit !== undefined) return hit
 
     const url = await store.getLinkUrl(id)
-    if (url !== null) cache.set(key, { url })
+    if (url !== null) cache.set(String(id), { url })
     return url
   }
+  return { linkTarget, linkTargetNow }
+}
+
+function uncachedLinkTarget(store: Store): LinkTargets {
+  return { linkTarget: (id) => store.getLinkUrl(id), linkTargetNow: () => undefined }
 }
 
 /**

@@ -22,6 +22,16 @@ const MAX_BATCH = 50
 /** Click rows per INSERT: 11 columns each, so 9 rows stay under D1's 100 parameters. */
 const CLICK_ROWS_PER_INSERT = 9
 
+const RULES_VERSION_QUERY = 'SELECT version FROM rules_version WHERE id = 1'
+
+/** A read of the rules version shared by one turn's clicks; `known` once it has answered. */
+interface SharedVersionRead {
+  /** This store's rule changes when the read began: a later change of its own voids it. */
+  changes: number
+  version: Promise<number>
+  known?: number
+}
+
 interface RuleRow {
   id: string
   action: Rule['action']
@@ -80,7 +90,7 @@ export class SqlStore implements Store {
   readonly threatLists: ThreatListStore
   /** This store's own rule changes, so a shared version read is never reused past one. */
   private ruleChanges = 0
-  private versionRead: { changes: number; version: Promise<number> } | null = null
+  private versionRead: SharedVersionRead | null = null
 
   /**
    * `shareRulesVersionReads`: let the clicks of one event-loop turn share one
@@ -231,22 +241,48 @@ export class SqlStore implements Store {
    */
   rulesVersion(): Promise<number> {
     if (!this.options.shareRulesVersionReads) return this.readRulesVersion()
+    return this.sharedVersionRead().version
+  }
 
+  rulesVersionNow(): number | undefined {
+    if (!this.options.shareRulesVersionReads) return undefined
+    return this.sharedVersionRead().known
+  }
+
+  /** This turn's read of the version, begun if there is none yet. */
+  private sharedVersionRead(): SharedVersionRead {
     const shared = this.versionRead
-    if (shared && shared.changes === this.ruleChanges) return shared.version
+    if (shared && shared.changes === this.ruleChanges) return shared
 
-    const version = this.readRulesVersion()
-    this.versionRead = { changes: this.ruleChanges, version }
+    const read = this.readRulesVersionNow()
+    const entry: SharedVersionRead = { changes: this.ruleChanges, ...read }
+    // Whoever asks for the version sees a failure; a read begun for rulesVersionNow alone
+    // must not end as an unhandled rejection.
+    entry.version.then(
+      (version) => (entry.known = version),
+      () => {},
+    )
+    this.versionRead = entry
     setTimeout(() => {
-      if (this.versionRead?.version === version) this.versionRead = null
+      if (this.versionRead === entry) this.versionRead = null
     }, 0)
-    return version
+    return entry
+  }
+
+  /** At once where the database answers synchronously, otherwise as a promise. */
+  private readRulesVersionNow(): Pick<SharedVersionRead, 'version' | 'known'> {
+    const statement = this.db.prepare(RULES_VERSION_QUERY)
+    if (!statement.firstNow) return { version: this.readRulesVersion() }
+    try {
+      const known = statement.firstNow<{ version: number }>()?.version ?? 0
+      return { version: Promise.resolve(known), known }
+    } catch (err) {
+      return { version: Promise.reject(err instanceof Error ? err : new Error(String(err))) }
+    }
   }
 
   private async readRulesVersion(): Promise<number> {
-    const row = await this.db
-      .prepare('SELECT version FROM rules_version WHERE id = 1')
-      .first<{ version: number }>()
+    const row = await this.db.prepare(RULES_VERSION_QUERY).first<{ version: number }>()
     return row?.version ?? 0
   }
 

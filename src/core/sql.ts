@@ -15,6 +15,11 @@ export interface SqlStatement {
   first<T = Record<string, unknown>>(): Promise<T | null>
   all<T = Record<string, unknown>>(): Promise<{ results: T[] }>
   run(): Promise<SqlRunResult>
+  /**
+   * The first row at once, where the database answers synchronously
+   * (better-sqlite3 on Node); D1 does not have it.
+   */
+  firstNow?<T = Record<string, unknown>>(): T | null
 }
 
 export interface SqlDatabase {

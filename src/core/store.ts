@@ -127,6 +127,12 @@ export interface Store {
   matchRules(query: RuleQuery, now: number): Promise<Rule[]>
   /** A number that changes whenever any rule is added, changed or removed, by anyone. */
   rulesVersion(): Promise<number>
+  /**
+   * The same version when it is known without waiting: read in this turn of
+   * the event loop already, or readable at once (better-sqlite3 on Node).
+   * Undefined where every read is asynchronous (D1).
+   */
+  rulesVersionNow?(): number | undefined
 
   recordClicks(clicks: readonly ClickRecord[]): Promise<void>
   listClicks(filter: ClickFilter): Promise<StoredClick[]>

@@ -15,17 +15,17 @@ import { type Continue, WarningPage } from '../../views/warning.js'
 import type { AppEnv } from './env.js'
 import { redirectTo } from './headers.js'
 import { chainOf, continueLabel, reasonsOf, routeOf } from './pages.js'
-import { type ClickContext, REVIEW_QUERY } from './resolve.js'
+import { type ClickContext, REVIEW_QUERY, confirmUrlFor } from './resolve.js'
 
 /**
  * `redirect` carries the headers of every redirect to a destination (see
  * headers.ts); pages get theirs from the app's middleware, and no caching here.
  */
-export async function answerClick(
+export function answerClick(
   c: Context<AppEnv>,
   click: ClickContext,
   redirect: Readonly<Record<string, string>>,
-): Promise<Response> {
+): Response | Promise<Response> {
   const { judgement, location, oneTime, classification, method } = click
   const verdict = judgement.decision.verdict
   const redirecting =
@@ -133,9 +133,9 @@ function scannerPage(c: Context<AppEnv>, click: ClickContext) {
   return c.html(<ScannerPage action={`${confirmAction(click)}?${REVIEW_QUERY}=1`} />, 200)
 }
 
-/** Our confirmation address for this link (see confirmUrlFor). */
+/** Our confirmation address for this link, worked out only for the pages that show it. */
 function confirmAction(click: ClickContext): string {
-  return click.confirmUrl
+  return confirmUrlFor(click.token)
 }
 
 function routeFor(click: ClickContext) {

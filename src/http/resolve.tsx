@@ -44,8 +44,8 @@ export interface ClickContext {
   oneTime: boolean
   classification: Classification
   method: 'GET' | 'HEAD' | 'POST'
-  /** Where our confirmation forms for this link post (relative to the page). */
-  confirmUrl: string
+  /** The token as clicked: our confirmation forms post to `confirmUrlFor(token)`. */
+  token: string
   /** A POST from the scanner page's button: the person has seen no warning or confirmation yet. */
   review: boolean
   /** The client's address, read once per request. */
@@ -91,26 +91,79 @@ export function resolveHandler(deps: AppDeps) {
     return destination
   }
 
-  return async function resolveClick(c: Context<AppEnv>): Promise<Response> {
+  /**
+   * A click whose every answer is in memory (token verified before, target,
+   * verdict, rules version and message) is answered without waiting for
+   * anything: the usual repeated click, under load. Anything else takes the
+   * same steps with the reads they need.
+   */
+  return function resolveClick(c: Context<AppEnv>): Response | Promise<Response> {
     const now = deps.now()
     const token = c.req.param('token') ?? ''
+    const known = verifiedNow(verified, token, now)
+    return known ? click(c, token, known, now) : verifyThenClick(c, token, now)
+  }
+
+  async function verifyThenClick(c: Context<AppEnv>, token: string, now: number) {
     const claims = await verifyClick(token, deps, now, verified)
-    if (!claims) return notFound(c)
+    return claims ? click(c, token, claims, now) : notFound(c)
+  }
+
+  function click(c: Context<AppEnv>, token: string, claims: TokenClaims, now: number) {
     if (!limiter.allow(token, now)) return rateLimited(c, deps, limiter, now)
 
+    const target = deps.linkTargetNow(claims.linkId)
+    const judgement =
+      target === undefined ? undefined : deps.verdicts.judgeNow(subject(claims, target, now))
+    if (target === undefined || judgement === undefined)
+      return judgeThenAnswer(c, token, claims, now)
+    return answer(c, { token, claims, target, now }, judgement)
+  }
+
+  async function judgeThenAnswer(
+    c: Context<AppEnv>,
+    token: string,
+    claims: TokenClaims,
+    now: number,
+  ) {
     const target = await deps.linkTarget(claims.linkId)
     if (target === null) {
       deps.logger('warn', 'token.rejected', { reason: 'unknown_link', keyId: claims.keyId })
       return notFound(c)
     }
+    const judgement = await deps.verdicts.judge(subject(claims, target, now))
+    return answer(c, { token, claims, target, now }, judgement)
+  }
 
-    const click = await judgeClick(c, deps, { token, claims, target, now }, destinationOf)
-    const response = await answerClick(c, click, redirect)
+  function answer(c: Context<AppEnv>, clicked: Clicked, judgement: Judgement) {
+    const click = clickContext(c, deps, clicked, judgement, destinationOf)
+    const response = answerClick(c, click, redirect)
     // Reloads of the "checking" page are the same click: it is recorded once, and once it settles.
-    const reload = isPending(click.judgement.decision) && c.req.query('checking') !== undefined
-    if (!reload) queueClick(c, deps, click, now)
+    const reload = isPending(judgement.decision) && c.req.query('checking') !== undefined
+    if (!reload) queueClick(c, deps, click, clicked.now)
     return response
   }
+}
+
+/** What the click path knows of a click before judging it. */
+interface Clicked {
+  token: string
+  claims: TokenClaims
+  target: string
+  now: number
+}
+
+function subject(claims: TokenClaims, target: string, now: number) {
+  return { target, linkId: claims.linkId, messageRef: claims.messageRef ?? null, now }
+}
+
+/** Claims of a token whose signature was checked before, while it has not expired. */
+function verifiedNow(verified: TtlCache<TokenClaims>, token: string, now: number) {
+  const known = verified.get(token)
+  if (!known) return undefined
+  return known.expiresAt === undefined || Math.floor(now / 1000) < known.expiresAt
+    ? known
+    : undefined
 }
 
 async function verifyClick(
@@ -120,9 +173,6 @@ async function verifyClick(
   verified: TtlCache<TokenClaims>,
 ) {
   const seconds = Math.floor(now / 1000)
-  const known = verified.get(token)
-  if (known && (known.expiresAt === undefined || seconds < known.expiresAt)) return known
-
   const result = await verifyToken(deps.config.ring, token, seconds)
   if (result.ok) {
     verified.set(token, result.claims)
@@ -134,23 +184,13 @@ async function verifyClick(
   return null
 }
 
-async function judgeClick(
+function clickContext(
   c: Context<AppEnv>,
   deps: AppDeps,
-  {
-    token,
-    claims,
-    target,
-    now,
-  }: { token: string; claims: TokenClaims; target: string; now: number },
+  { token, claims, target, now }: Clicked,
+  judgement: Judgement,
   destinationOf: (target: string, layers: Judgement['layers']) => Destination,
-): Promise<ClickContext> {
-  const judgement = await deps.verdicts.judge({
-    target,
-    linkId: claims.linkId,
-    messageRef: claims.messageRef ?? null,
-    now,
-  })
+): ClickContext {
   logOverride(deps, claims, judgement)
 
   const method = requestMethod(c)
@@ -177,7 +217,7 @@ async function judgeClick(
     oneTime,
     classification,
     method,
-    confirmUrl: confirmUrlFor(token),
+    token,
     review: method === 'POST' && c.req.query(REVIEW_QUERY) !== undefined,
     ip,
     userAgent,
@@ -189,7 +229,7 @@ async function judgeClick(
  * `…/r/TOKEN/go` on whatever host and path the reader reached us by, and
  * stays same-origin for the page's `form-action 'self'`.
  */
-function confirmUrlFor(token: string): string {
+export function confirmUrlFor(token: string): string {
   return `${encodeURIComponent(token)}/${CONFIRM_SEGMENT}`
 }
 

@@ -58,6 +58,10 @@ class BoundStatement implements SqlStatement {
   }
 
   async first<T>(): Promise<T | null> {
+    return this.firstNow<T>()
+  }
+
+  firstNow<T>(): T | null {
     const row: unknown = this.db.compiled(this.query).get(...this.values)
     return row === undefined ? null : (row as T)
   }

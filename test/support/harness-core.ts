@@ -62,9 +62,15 @@ export function harnessOver(
   const clock = { now: T0 }
   const logs: LogEntry[] = []
   const pending: Promise<void>[] = []
-  const services = createServices(config, new SqlStore(db), {
+  // As each runtime builds them (src/node/runtime.ts, src/workers): on Node the clicks of one
+  // event-loop turn share a rules-version read and link targets stay in memory, so a repeated
+  // click is answered from memory alone.
+  const node = capabilities.runtime === 'node'
+  const store = new SqlStore(db, { shareRulesVersionReads: node })
+  const services = createServices(config, store, {
     now: () => clock.now,
     capabilities,
+    cacheLinkTargets: node,
     ...runtime,
   })
 

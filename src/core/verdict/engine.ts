@@ -36,6 +36,13 @@ export interface Judgement {
 
 export interface VerdictEngine {
   judge(subject: Omit<ClickSubject, 'layers'>): Promise<Judgement>
+  /**
+   * The same judgement when it can be made from memory alone: the URL's
+   * verdict cached and every click signal able to answer at once (see
+   * `Signal.evaluateNow`). Undefined otherwise; `judge` then does the work.
+   * The usual repeated click needs no I/O, so it need not wait for any.
+   */
+  judgeNow(subject: Omit<ClickSubject, 'layers'>): Judgement | undefined
 }
 
 export function createVerdictEngine(options: VerdictEngineOptions): VerdictEngine {
@@ -65,20 +72,40 @@ export function createVerdictEngine(options: VerdictEngineOptions): VerdictEngin
     // Most clicks hit the cache: checked in place, without a promise of its own.
     const hit = caching ? options.cache.get(base.target) : undefined
     const verdict = hit ?? (await freshUrlVerdict(base))
-    const subject: ClickSubject = {
-      target: base.target,
-      linkId: base.linkId,
-      messageRef: base.messageRef,
-      now: base.now,
-      layers: verdict.layers,
-    }
+    const subject = withLayers(base, verdict)
     const clickFindings = await Promise.all(clickSignals.map((s) => s.evaluate(subject)))
 
     const decision = decide(joined(clickFindings, verdict.findings), options.policy)
     return { decision, layers: verdict.layers, cached: hit !== undefined }
   }
 
-  return { judge }
+  function judgeNow(base: Omit<ClickSubject, 'layers'>): Judgement | undefined {
+    const verdict = caching ? options.cache.get(base.target) : undefined
+    if (!verdict) return undefined
+
+    const subject = withLayers(base, verdict)
+    const clickFindings: Finding[][] = []
+    for (const signal of clickSignals) {
+      const findings = signal.evaluateNow?.(subject)
+      if (findings === undefined) return undefined
+      clickFindings.push(findings)
+    }
+
+    const decision = decide(joined(clickFindings, verdict.findings), options.policy)
+    return { decision, layers: verdict.layers, cached: true }
+  }
+
+  return { judge, judgeNow }
+}
+
+function withLayers(base: Omit<ClickSubject, 'layers'>, verdict: UrlVerdict): ClickSubject {
+  return {
+    target: base.target,
+    linkId: base.linkId,
+    messageRef: base.messageRef,
+    now: base.now,
+    layers: verdict.layers,
+  }
 }
 
 /** The click signals' findings, then the URL's; a new array, as `decide` keeps it. */

@@ -34,12 +34,21 @@ export function rulesSignal(store: Store, options: RulesSignalOptions = {}): Sig
     return rules
   }
 
+  /** Each layer's rules in force, as findings (a block on any layer, an allow on the last). */
+  function findingsOf(layers: readonly string[], perLayer: Rule[][], now: number): Finding[] {
+    const innermost = layers[layers.length - 1]
+    return perLayer.flatMap((rules, index) =>
+      rules
+        .filter((rule) => rule.action === 'block' || layers[index] === innermost)
+        .map((rule) => ruleFinding(rule, now, index === 0 ? undefined : layers[index])),
+    )
+  }
+
   return {
     name: 'rules',
     scope: 'click',
     async evaluate(subject: ClickSubject): Promise<Finding[]> {
-      const layers = subject.layers?.map((l) => l.url) ?? [subject.target]
-      const innermost = layers[layers.length - 1]
+      const layers = layerUrls(subject)
       // One tiny read per click: any rule change anywhere makes every cached match stale.
       const version = options.cache ? await store.rulesVersion() : 0
       const cached = layers.map((url) => cachedMatches(url, version, subject.now))
@@ -48,14 +57,26 @@ export function rulesSignal(store: Store, options: RulesSignalOptions = {}): Sig
         : await Promise.all(
             layers.map((url, i) => cached[i] ?? readMatches(url, version, subject.now)),
           )
+      return findingsOf(layers, perLayer, subject.now)
+    },
+    evaluateNow(subject: ClickSubject): Finding[] | undefined {
+      const version = options.cache ? store.rulesVersionNow?.() : undefined
+      if (version === undefined) return undefined
 
-      return perLayer.flatMap((rules, index) =>
-        rules
-          .filter((rule) => rule.action === 'block' || layers[index] === innermost)
-          .map((rule) => ruleFinding(rule, subject.now, index === 0 ? undefined : layers[index])),
-      )
+      const layers = layerUrls(subject)
+      const perLayer: Rule[][] = []
+      for (const url of layers) {
+        const rules = cachedMatches(url, version, subject.now)
+        if (rules === undefined) return undefined
+        perLayer.push(rules)
+      }
+      return findingsOf(layers, perLayer, subject.now)
     },
   }
+}
+
+function layerUrls(subject: ClickSubject): string[] {
+  return subject.layers?.map((l) => l.url) ?? [subject.target]
 }
 
 export interface RulesSignalOptions {
@@ -103,13 +124,22 @@ export function messageSignal(
     const hit = options.cache?.get(key)
     const loaded = hit ?? (await store.getMessageContext(id))
     if (!hit) options.cache?.set(key, loaded)
+    return derivedOf(loaded)
+  }
 
+  function derivedOf(loaded: MessageContext): DerivedContext {
     let entry = derived.get(loaded)
     if (!entry) {
       entry = { context: loaded, messageFindings: prefixed(loaded.findings), textChecks: new Map() }
       derived.set(loaded, entry)
     }
     return entry
+  }
+
+  function findingsOf(entry: DerivedContext, subject: ClickSubject): Finding[] {
+    const texts = textFindings(entry, subject)
+    if (texts.length === 0) return entry.messageFindings
+    return [...entry.messageFindings, ...texts]
   }
 
   function textFindings(entry: DerivedContext, subject: ClickSubject): Finding[] {
@@ -131,11 +161,12 @@ export function messageSignal(
     scope: 'click',
     async evaluate(subject: ClickSubject): Promise<Finding[]> {
       if (subject.messageRef === null) return []
-
-      const entry = await context(subject.messageRef)
-      const texts = textFindings(entry, subject)
-      if (texts.length === 0) return entry.messageFindings
-      return [...entry.messageFindings, ...texts]
+      return findingsOf(await context(subject.messageRef), subject)
+    },
+    evaluateNow(subject: ClickSubject): Finding[] | undefined {
+      if (subject.messageRef === null) return []
+      const hit = options.cache?.get(String(subject.messageRef))
+      return hit ? findingsOf(derivedOf(hit), subject) : undefined
     },
   }
 }

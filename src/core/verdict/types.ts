@@ -54,6 +54,12 @@ export interface Signal {
    * network-backed signals pass it to fetch so a slow provider is let go.
    */
   evaluate(subject: ClickSubject, abort?: AbortSignal): Promise<Finding[]>
+  /**
+   * The same findings from what the signal holds in memory, or undefined when
+   * it would have to read or ask something first. A click signal that has it
+   * lets a repeated click be judged without waiting (engine.ts `judgeNow`).
+   */
+  evaluateNow?(subject: ClickSubject): Finding[] | undefined
 }
 
 export interface Decision {

@@ -1,0 +1,183 @@
+/**
+ * A repeated click answered from memory alone (engine `judgeNow`, the rules
+ * signal's and message signal's `evaluateNow`, `SqlStore.rulesVersionNow`)
+ * must say exactly what the full judgement says, and must give way to it
+ * whenever something would have to be read: a rule change is never missed.
+ */
+
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+import { afterEach, describe, expect, it } from 'vitest'
+
+import { SqlStore } from '../../src/core/sql-store.js'
+import { createTtlCache } from '../../src/core/verdict/cache.js'
+import { type UrlVerdict, createVerdictEngine } from '../../src/core/verdict/engine.js'
+import { heuristicsSignal, messageSignal, rulesSignal } from '../../src/core/verdict/signals.js'
+import type { Rule } from '../../src/core/store.js'
+import type { Signal } from '../../src/core/verdict/types.js'
+import { migrationsDir } from '../../src/node/paths.js'
+import { migrate, openSqlite } from '../../src/node/sqlite.js'
+import { BROWSER, humanClick, linkFor } from '../support/clicks.js'
+import { createHarness } from '../support/harness.js'
+
+const T = 1_800_000_000_000
+const nextTurn = () => new Promise((done) => setTimeout(done, 0))
+
+const dirs: string[] = []
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
+})
+
+/** Two connections to one database file: this process, and another (the CLI, say). */
+function twoConnections() {
+  const dir = mkdtempSync(join(tmpdir(), 'clickgate-now-'))
+  dirs.push(dir)
+  const ours = openSqlite(join(dir, 'db.sqlite'))
+  migrate(ours, migrationsDir())
+  const other = new SqlStore(openSqlite(join(dir, 'db.sqlite')))
+  return { ours, other }
+}
+
+function engineOver(store: SqlStore, extra: Signal[] = []) {
+  const ruleCache = createTtlCache<{ version: number; rules: Rule[] }>({ max: 10, ttlMs: 60_000 })
+  return createVerdictEngine({
+    signals: [
+      rulesSignal(store, { cache: ruleCache }),
+      messageSignal(store, { brands: [], cache: createTtlCache({ max: 10, ttlMs: 60_000 }) }),
+      heuristicsSignal([]),
+      ...extra,
+    ],
+    cache: createTtlCache<UrlVerdict>({ max: 10, ttlMs: 60_000 }),
+    policy: { allowOverrides: true },
+  })
+}
+
+const rule = (id: string, action: 'allow' | 'block', value: string) => ({
+  id,
+  action,
+  type: 'domain' as const,
+  value,
+  note: null,
+  expiresAt: null,
+})
+
+describe('judging a repeated click from memory', () => {
+  it('gives way to the full judgement until the URL, rules and message are in memory', async () => {
+    const { ours } = twoConnections()
+    const store = new SqlStore(ours, { shareRulesVersionReads: true })
+    const engine = engineOver(store)
+    const messageRef = await store.registerMessage('m1', T, [
+      { verdict: 'warn', reason: 'dmarc_fail', source: 'auth', checkedAt: T },
+    ])
+    const subject = { target: 'http://192.0.2.7/login', linkId: 1, messageRef, now: T }
+
+    expect(engine.judgeNow(subject)).toBeUndefined()
+    const full = await engine.judge(subject)
+    const now = engine.judgeNow(subject)
+
+    expect(now).toEqual({ ...full, cached: true })
+    expect(now?.decision.findings.map((f) => f.reason).sort()).toEqual(['dmarc_fail', 'ip_host'])
+  })
+
+  it('applies a rule this process adds on the very next click', async () => {
+    const { ours } = twoConnections()
+    const store = new SqlStore(ours, { shareRulesVersionReads: true })
+    const engine = engineOver(store)
+    const subject = { target: 'https://news.example/a', linkId: 1, messageRef: null, now: T }
+    await engine.judge(subject)
+    expect(engine.judgeNow(subject)?.decision.verdict).toBe('allow')
+
+    await store.addRule(rule('r1', 'block', 'news.example'), T)
+
+    // The change voids this turn's version: the rule must be read before anything is answered.
+    expect(engine.judgeNow(subject)).toBeUndefined()
+    expect((await engine.judge(subject)).decision.verdict).toBe('block')
+    expect(engine.judgeNow(subject)?.decision.verdict).toBe('block')
+  })
+
+  it("applies another process's rule from the next turn of the event loop", async () => {
+    const { ours, other } = twoConnections()
+    const store = new SqlStore(ours, { shareRulesVersionReads: true })
+    const engine = engineOver(store)
+    const subject = { target: 'https://news.example/a', linkId: 1, messageRef: null, now: T }
+    await engine.judge(subject)
+    expect(engine.judgeNow(subject)?.decision.verdict).toBe('allow')
+
+    await other.addRule(rule('r2', 'block', 'news.example'), T)
+    await nextTurn()
+
+    expect(engine.judgeNow(subject)).toBeUndefined()
+    expect((await engine.judge(subject)).decision).toMatchObject({
+      verdict: 'block',
+      decisive: { reason: 'admin_block' },
+    })
+  })
+
+  it('never answers from memory where the rules version cannot be read at once', async () => {
+    const { ours } = twoConnections()
+    // Workers (D1) share no reads across requests and have no synchronous ones.
+    const store = new SqlStore(ours)
+    const engine = engineOver(store)
+    const subject = { target: 'https://news.example/a', linkId: 1, messageRef: null, now: T }
+    await engine.judge(subject)
+
+    expect(store.rulesVersionNow()).toBeUndefined()
+    expect(engine.judgeNow(subject)).toBeUndefined()
+  })
+
+  it('never answers from memory for a click signal that has to look (the sandbox)', async () => {
+    const { ours } = twoConnections()
+    const store = new SqlStore(ours, { shareRulesVersionReads: true })
+    const looking: Signal = { name: 'sandbox', scope: 'click', evaluate: async () => [] }
+    const engine = engineOver(store, [looking])
+    const subject = { target: 'https://news.example/a', linkId: 1, messageRef: null, now: T }
+    await engine.judge(subject)
+
+    expect(engine.judgeNow(subject)).toBeUndefined()
+  })
+
+  it('does not leave a failed version read unhandled', async () => {
+    const { ours } = twoConnections()
+    const store = new SqlStore(ours, { shareRulesVersionReads: true })
+    ours.native.exec('DROP TABLE rules_version')
+
+    expect(() => store.rulesVersionNow()).not.toThrow()
+    expect(store.rulesVersionNow()).toBeUndefined()
+    await expect(store.rulesVersion()).rejects.toThrow(/rules_version/)
+  })
+})
+
+describe('the click path with everything in memory', () => {
+  it('answers, records and warns a repeated click exactly as it did the first', async () => {
+    const h = createHarness()
+    const path = await linkFor(h, 'http://192.0.2.7/login')
+
+    const first = await humanClick(h, path)
+    const again = await humanClick(h, path)
+    await h.settle()
+
+    expect([first.status, again.status]).toEqual([200, 200])
+    expect(await again.text()).toContain('192.0.2.7')
+    const rows = await h.deps.store.listClicks({ limit: 10 })
+    expect(rows.map((r) => [r.verdict, r.reason, r.automated])).toEqual([
+      ['warn', 'ip_host', false],
+      ['warn', 'ip_host', false],
+    ])
+  })
+
+  it('counts a repeated click against the per-link limit once', async () => {
+    const h = createHarness()
+    const path = await linkFor(h, 'https://news.example/a')
+    const { limit } = h.deps.config.clickRateLimit
+
+    const statuses: number[] = []
+    for (let i = 0; i <= limit; i++) {
+      statuses.push((await h.app.request(path, { headers: BROWSER })).status)
+    }
+
+    expect(statuses.slice(0, limit).every((s) => s === 302)).toBe(true)
+    expect(statuses[limit]).toBe(429)
+  })
+})
