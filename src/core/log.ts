@@ -8,10 +8,17 @@ export type LogLevel = 'info' | 'warn' | 'error'
 
 export type Logger = (level: LogLevel, event: string, fields?: Record<string, unknown>) => void
 
-/** One JSON object per line, for stdout on Node and the console on Workers. */
-export function jsonLogger(write: (line: string) => void): Logger {
+/**
+ * One JSON object per line, for stdout on Node and the console on Workers.
+ * `time` gives each line's timestamp; a writer logging a whole batch at
+ * once can read the clock once for all of it.
+ */
+export function jsonLogger(
+  write: (line: string) => void,
+  time: () => string = () => new Date().toISOString(),
+): Logger {
   return (level, event, fields = {}) => {
-    write(JSON.stringify({ time: new Date().toISOString(), level, event, ...fields }))
+    write(JSON.stringify({ time: time(), level, event, ...fields }))
   }
 }
 

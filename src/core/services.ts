@@ -82,6 +82,8 @@ export interface ServiceOptions {
   mailAuth?: MailAuthenticator | null
   /** Writes click batches, when not the store itself (Node: a writer thread that also logs them). */
   clickBatches?: ClickBatchWriter
+  /** Most clicks in one of those batches; default CLICK_BATCH_SIZE. */
+  clickBatchSize?: number
   /**
    * Keep link targets in memory (link rows are never changed or deleted).
    * On for the Node server; off on Workers, where a read is per request
@@ -162,7 +164,9 @@ export function createServices(
       fastClickSeconds: config.fastClickSeconds,
     }),
     clicks: createClickRecorder(
-      options.clickBatches ? { writeBatch: options.clickBatches } : { store, hasher },
+      options.clickBatches
+        ? { writeBatch: options.clickBatches, batchSize: options.clickBatchSize }
+        : { store, hasher },
     ),
     providers,
     now,

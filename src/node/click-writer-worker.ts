@@ -27,7 +27,12 @@ port.on('message', (batch: WriterBatch) => {
   storeBatch(fromColumns(batch.columns)).then(
     (written) => {
       const lines: string[] = []
-      const log = jsonLogger((line) => lines.push(line))
+      // One timestamp for the batch: the time its clicks were written.
+      const writtenAt = new Date().toISOString()
+      const log = jsonLogger(
+        (line) => lines.push(line),
+        () => writtenAt,
+      )
       for (const click of written) log('info', 'click', clickLogFields(click))
       reply({ id: batch.id, ok: true, stored: written.length, log: lines.join('\n') })
     },

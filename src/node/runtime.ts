@@ -2,12 +2,11 @@
 
 import { getConnInfo } from '@hono/node-server/conninfo'
 
-import { CLICK_BATCH_SIZE } from '../core/clicks/recorder.js'
 import type { Logger } from '../core/log.js'
 import { type Services, createServices } from '../core/services.js'
 import { SqlStore } from '../core/sql-store.js'
 import type { RuntimeHooks } from '../http/env.js'
-import { type ClickWriter, startClickWriter } from './click-writer.js'
+import { type ClickWriter, WRITER_BATCH_SIZE, startClickWriter } from './click-writer.js'
 import { zoneResolver } from './dns-zone.js'
 import { createNodeMailAuth } from './mail-auth.js'
 import { migrationsDir } from './paths.js'
@@ -70,7 +69,9 @@ export function openRuntime(
     ...extras,
     mailAuth,
     cacheLinkTargets: true,
-    ...(clickWriter ? { clickBatches: clickWriter.writeBatch } : {}),
+    ...(clickWriter
+      ? { clickBatches: clickWriter.writeBatch, clickBatchSize: WRITER_BATCH_SIZE }
+      : {}),
   }
   return { services: createServices(settings.config, store, options), db, sandbox, clickWriter }
 }
@@ -94,7 +95,8 @@ export function nodeHooks(logger: Logger): RuntimeHooks {
         })
       })
     },
-    clickFlushThreshold: CLICK_BATCH_SIZE,
+    // A full batch for the writer thread (one transaction) starts a flush before the timer.
+    clickFlushThreshold: WRITER_BATCH_SIZE,
     clientIp(c) {
       try {
         return getConnInfo(c).remote.address ?? null

@@ -44,13 +44,17 @@ export interface BatchOutcome {
  */
 export type ClickBatchWriter = (batch: readonly PendingClick[]) => Promise<BatchOutcome>
 
-export type ClickRecorderOptions =
+export type ClickRecorderOptions = (
   | {
       /** Where batches go. */
       store: Pick<Store, 'recordClicks'>
       hasher: Hasher
     }
   | { writeBatch: ClickBatchWriter }
+) & {
+  /** Most clicks per batch; default CLICK_BATCH_SIZE. */
+  batchSize?: number
+}
 
 /** A click as stored, with the request method for the log. */
 export interface WrittenClick extends ClickRecord {
@@ -82,8 +86,7 @@ export function clickStorer(
 ): (batch: readonly PendingClick[]) => Promise<WrittenClick[]> {
   const ipHashes: TtlCache<{ hash: string }> = createTtlCache({ max: 10_000, ttlMs: 600_000 })
 
-  async function hashIp(ip: string | null): Promise<string | null> {
-    if (ip === null) return null
+  async function hashIp(ip: string): Promise<string> {
     const hit = ipHashes.get(ip)
     if (hit) return hit.hash
 
@@ -92,14 +95,38 @@ export function clickStorer(
     return hash
   }
 
-  return async function storeBatch(batch) {
-    const records: WrittenClick[] = []
-    for (const { ip, ...click } of batch) {
-      records.push({ ...click, ipHash: await hashIp(ip) })
+  /** Each distinct address of the batch hashed once: a batch is mostly the same few. */
+  async function hashesOf(batch: readonly PendingClick[]): Promise<Map<string, string>> {
+    const hashes = new Map<string, string>()
+    for (const { ip } of batch) {
+      if (ip !== null && !hashes.has(ip)) hashes.set(ip, await hashIp(ip))
     }
+    return hashes
+  }
+
+  return async function storeBatch(batch) {
+    const hashes = await hashesOf(batch)
+    const records = batch.map((click) => written(click, hashes))
     // Extra fields (the method) are not columns; the store ignores them.
     await store.recordClicks(records)
     return records
+  }
+}
+
+function written(click: PendingClick, hashes: ReadonlyMap<string, string>): WrittenClick {
+  return {
+    at: click.at,
+    linkId: click.linkId,
+    messageRef: click.messageRef,
+    recipientRef: click.recipientRef,
+    keyId: click.keyId,
+    verdict: click.verdict,
+    reason: click.reason,
+    userAgent: click.userAgent,
+    ipHash: click.ip === null ? null : (hashes.get(click.ip) ?? null),
+    automated: click.automated,
+    evidence: click.evidence,
+    method: click.method,
   }
 }
 
@@ -125,6 +152,7 @@ export function createClickRecorder(options: ClickRecorderOptions): ClickRecorde
   /** Flushes asked for whose drain has not begun: each will take every click queued by then. */
   let waiting = 0
   const write = 'writeBatch' in options ? options.writeBatch : storeAndReturn(options)
+  const batchSize = options.batchSize ?? CLICK_BATCH_SIZE
 
   /** Writes what was queued when the flush began; clicks arriving meanwhile wait for the next. */
   async function drain(): Promise<BatchOutcome> {
@@ -132,7 +160,7 @@ export function createClickRecorder(options: ClickRecorderOptions): ClickRecorde
     let left = queue.length
     while (left > 0 && queue.length > 0) {
       // In place: a backlog of many thousand clicks is not copied once per batch.
-      const batch = queue.splice(0, Math.min(CLICK_BATCH_SIZE, left))
+      const batch = queue.splice(0, Math.min(batchSize, left))
       left -= batch.length
       try {
         const written = await write(batch)
