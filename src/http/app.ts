@@ -72,24 +72,79 @@ function securityHeaders(baseUrl: URL) {
   }
 }
 
+/**
+ * Every route but the click runs inside `securityHeaders`. The click (GET
+ * /r/:token) is the one route Hono calls directly, with no middleware around
+ * it, so that a click answered from memory goes out without a promise in
+ * between (Hono composes, and so awaits, whenever a request matches more than
+ * one handler). Its redirects carry their own headers; its pages, and the
+ * not-found answers of every path, get the same headers as the rest.
+ */
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>()
-  app.onError(errorHandler(deps.logger))
-  app.notFound((c) => c.json(errorBody('not_found', 'no such route'), 404))
-
-  app.use('*', securityHeaders(deps.config.baseUrl))
-  app.get('/healthz', healthHandler(deps))
-  app.get(STYLESHEET_PATH, (c) => c.body(STYLESHEET, 200, stylesheetHeaders))
-  const resolve = resolveHandler(deps)
-  app.get('/r/:token', resolve)
-  app.post('/r/:token', formSubmitHandler(deps))
-  // The one-click confirmation of one-time targets and their warnings' "continue" (a form of ours).
-  app.post(`/r/:token/${CONFIRM_SEGMENT}`, resolve)
+  const onError = errorHandler(deps.logger)
+  const headers = securityHeaders(deps.config.baseUrl)
+  const withHeaders = answeredWithHeaders(headers, onError)
+  app.onError(onError)
   // Anything else under /r/ (`/r/TOKEN/`, `/r/a/b`) is a damaged link: same page as a bad token.
-  app.all('/r/*', notFound)
+  app.notFound((c) =>
+    withHeaders(
+      c,
+      c.req.path.startsWith('/r/')
+        ? notFound(c)
+        : c.json(errorBody('not_found', 'no such route'), 404),
+    ),
+  )
+
+  const resolve = resolveHandler(deps)
+  app.get('/r/:token', clickRoute(resolve, withHeaders))
+  app.post('/r/:token', headers, formSubmitHandler(deps))
+  // The one-click confirmation of one-time targets and their warnings' "continue" (a form of ours).
+  app.post(`/r/:token/${CONFIRM_SEGMENT}`, headers, resolve)
+  app.use('/healthz', headers)
+  app.get('/healthz', healthHandler(deps))
+  app.use(STYLESHEET_PATH, headers)
+  app.get(STYLESHEET_PATH, (c) => c.body(STYLESHEET, 200, stylesheetHeaders))
+  app.use('/api/*', headers)
 
   mountApi(app, deps)
   return app
+}
+
+type Answer = Response | Promise<Response>
+
+/** Runs the header middleware around an answer made outside it; an error becomes its answer. */
+function answeredWithHeaders(
+  headers: ReturnType<typeof securityHeaders>,
+  onError: ReturnType<typeof errorHandler>,
+) {
+  return async function withHeaders(c: Context<AppEnv>, answer: Answer): Promise<Response> {
+    await headers(c, async () => {
+      try {
+        c.res = await answer
+      } catch (err) {
+        c.res = onError(err instanceof Error ? err : new Error(String(err)), c)
+      }
+    })
+    return c.res
+  }
+}
+
+/** The click: a redirect made at once goes out as it is; anything else gets the page headers. */
+function clickRoute(
+  resolve: (c: Context<AppEnv>) => Answer,
+  withHeaders: (c: Context<AppEnv>, answer: Answer) => Promise<Response>,
+) {
+  return function click(c: Context<AppEnv>): Answer {
+    let answer: Answer
+    try {
+      answer = resolve(c)
+    } catch (err) {
+      answer = Promise.reject(err instanceof Error ? err : new Error(String(err)))
+    }
+    if (!(answer instanceof Promise) && answer.status >= 300 && answer.status < 400) return answer
+    return withHeaders(c, answer)
+  }
 }
 
 const stylesheetHeaders = {

@@ -20,7 +20,7 @@ import type { Signal } from '../../src/core/verdict/types.js'
 import { migrationsDir } from '../../src/node/paths.js'
 import { migrate, openSqlite } from '../../src/node/sqlite.js'
 import { BROWSER, humanClick, linkFor } from '../support/clicks.js'
-import { createHarness } from '../support/harness.js'
+import { createHarness, harnessOver } from '../support/harness.js'
 
 const T = 1_800_000_000_000
 const nextTurn = () => new Promise((done) => setTimeout(done, 0))
@@ -179,5 +179,27 @@ describe('the click path with everything in memory', () => {
 
     expect(statuses.slice(0, limit).every((s) => s === 302)).toBe(true)
     expect(statuses[limit]).toBe(429)
+  })
+})
+
+describe('a click that fails', () => {
+  it('answers 500 with the headers of every page and says nothing of why', async () => {
+    const db = openSqlite(':memory:')
+    migrate(db, migrationsDir())
+    const h = harnessOver(db)
+    const path = await linkFor(h, 'https://news.example/a')
+    db.native.exec('DROP TABLE links')
+
+    const response = await h.app.request(path, { headers: BROWSER })
+
+    expect(response.status).toBe(500)
+    expect(await response.json()).toEqual({
+      error: { code: 'internal', message: 'internal error' },
+    })
+    expect(response.headers.get('Referrer-Policy')).toBe('no-referrer')
+    expect(response.headers.get('X-Content-Type-Options')).toBe('nosniff')
+    expect(h.logs.find((l) => l.event === 'request.failed')?.fields).toMatchObject({
+      path: expect.stringMatching(/^\/r\//),
+    })
   })
 })

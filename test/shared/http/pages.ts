@@ -121,5 +121,26 @@ export function pageTests(make: HarnessFactory): void {
       expect(page.headers.get('Strict-Transport-Security')).toContain('max-age=')
       expect((await http.app.request('/r/x')).headers.get('Strict-Transport-Security')).toBeNull()
     })
+
+    it('gives a damaged link, a wrong method and an unknown route the headers of every page', async () => {
+      const h = await make()
+
+      for (const [method, path] of [
+        ['GET', '/r/a/b'],
+        ['GET', '/r/TOKEN/'],
+        ['PUT', '/r/TOKEN'],
+        ['GET', '/r/TOKEN/go'],
+      ] as const) {
+        const response = await h.app.request(path, { method })
+        expect([method, path, response.status]).toEqual([method, path, 404])
+        expectPageHeaders(response)
+        expect(await response.text()).toContain('<!DOCTYPE html>')
+      }
+      const unknown = await h.app.request('/no/such/route')
+      expect(unknown.status).toBe(404)
+      expect(unknown.headers.get('Content-Type')).toContain('application/json')
+      expect(unknown.headers.get('X-Content-Type-Options')).toBe('nosniff')
+      expect(unknown.headers.get('Referrer-Policy')).toBe('no-referrer')
+    })
   })
 }
