@@ -18,20 +18,16 @@ import { chainOf, continueLabel, reasonsOf, routeOf } from './pages.js'
 import { type ClickContext, REVIEW_QUERY, confirmUrlFor } from './resolve.js'
 
 /**
- * `redirect` carries the headers of every redirect to a destination (see
+ * Redirects carry the headers `click.redirect` was made with (see
  * headers.ts); pages get theirs from the app's middleware, and no caching here.
  */
-export function answerClick(
-  c: Context<AppEnv>,
-  click: ClickContext,
-  redirect: Readonly<Record<string, string>>,
-): Response | Promise<Response> {
-  const { judgement, location, oneTime, classification, method } = click
+export function answerClick(c: Context<AppEnv>, click: ClickContext): Response | Promise<Response> {
+  const { judgement, location, redirect, oneTime, classification, method } = click
   const verdict = judgement.decision.verdict
   const redirecting =
-    location !== null && verdict === 'allow' && !oneTime && !isPending(judgement.decision)
+    redirect !== null && verdict === 'allow' && !oneTime && !isPending(judgement.decision)
   // The usual click: straight to the destination, before any page is considered.
-  if (redirecting && method !== 'POST') return redirectTo(location, 302, redirect)
+  if (redirecting && method !== 'POST') return redirectTo(302, redirect)
 
   c.header('Cache-Control', 'no-store')
   if (verdict === 'block') return blockPage(c, click)
@@ -41,8 +37,8 @@ export function answerClick(
   if (oneTime && classification.automated) return scannerPage(c, click)
 
   // Nothing to send the reader on to: a page with no way on, never a warning's.
-  if (location === null) return unopenablePage(c, click)
-  if (method === 'POST' && !click.review) return redirectTo(location, 303, redirect)
+  if (location === null || redirect === null) return unopenablePage(c, click)
+  if (method === 'POST' && !click.review) return redirectTo(303, redirect)
 
   if (verdict === 'warn') {
     const label = continueLabel(routeFor(click), location, click.target)
@@ -54,7 +50,7 @@ export function answerClick(
 
   if (oneTime) return confirmPage(c, click, location)
   // An allowed link after the scanner page's button (a POST for review).
-  return redirectTo(location, 303, redirect)
+  return redirectTo(303, redirect)
 }
 
 /**

@@ -24,15 +24,22 @@ export function redirectHeaders(baseUrl: URL): Readonly<Record<string, string>> 
 }
 
 /**
+ * The headers of a redirect to `location`, Location included: made once per
+ * destination and shared by every redirect there, so frozen. The caller has
+ * made `location` safe to send (see core/url.ts `locationFor`).
+ */
+export function redirectHeadersTo(
+  location: string,
+  headers: Readonly<Record<string, string>>,
+): Readonly<Record<string, string>> {
+  return Object.freeze({ ...headers, Location: location })
+}
+
+/**
  * A redirect built as a plain Response with plain-object headers: on Node the
  * adapter writes it without building a Headers object, which Hono's
- * `c.redirect` would (the click path's hottest answer). The caller has made
- * `location` safe to send (see core/url.ts `locationFor`).
+ * `c.redirect` would (the click path's hottest answer).
  */
-export function redirectTo(
-  location: string,
-  status: 302 | 303,
-  headers: Readonly<Record<string, string>>,
-): Response {
-  return new Response(null, { status, headers: { ...headers, Location: location } })
+export function redirectTo(status: 302 | 303, headers: Readonly<Record<string, string>>): Response {
+  return new Response(null, { status, headers })
 }

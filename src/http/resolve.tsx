@@ -23,7 +23,7 @@ import { NotFoundPage } from '../../views/not-found.js'
 import { RateLimitedPage } from '../../views/rate-limited.js'
 import { answerClick, isPending } from './click-answer.js'
 import type { AppDeps, AppEnv } from './env.js'
-import { redirectHeaders } from './headers.js'
+import { redirectHeaders, redirectHeadersTo } from './headers.js'
 
 /** The path segment after the token that our own confirmation forms post to. */
 export const CONFIRM_SEGMENT = 'go'
@@ -40,6 +40,8 @@ export interface ClickContext {
   target: string
   /** Where a redirect goes: the link as authored, or its innermost layer by policy. */
   location: string | null
+  /** The headers of a redirect to `location`, Location included; null when there is none. */
+  redirect: Readonly<Record<string, string>> | null
   judgement: Judgement
   oneTime: boolean
   classification: Classification
@@ -56,6 +58,8 @@ export interface ClickContext {
 /** What follows from a target alone, worked out once per target rather than per click. */
 interface Destination {
   location: string | null
+  /** The headers of a redirect to `location`, Location included. */
+  redirect: Readonly<Record<string, string>> | null
   oneTime: boolean
 }
 
@@ -83,8 +87,10 @@ export function resolveHandler(deps: AppDeps) {
     if (hit) return hit
 
     const innermost = layers[layers.length - 1]?.url ?? target
+    const location = locationFor(deps.config.redirectUnwrapped ? innermost : target)
     const destination = {
-      location: locationFor(deps.config.redirectUnwrapped ? innermost : target),
+      location,
+      redirect: location === null ? null : redirectHeadersTo(location, redirect),
       oneTime: layers.some((l) => looksOneTime(l.url, deps.config.oneTimeWords)),
     }
     destinations.set(target, destination)
@@ -137,7 +143,7 @@ export function resolveHandler(deps: AppDeps) {
 
   function answer(c: Context<AppEnv>, clicked: Clicked, judgement: Judgement) {
     const click = clickContext(c, deps, clicked, judgement, destinationOf)
-    const response = answerClick(c, click, redirect)
+    const response = answerClick(c, click)
     // Reloads of the "checking" page are the same click: it is recorded once, and once it settles.
     const reload = isPending(judgement.decision) && c.req.query('checking') !== undefined
     if (!reload) queueClick(c, deps, click, clicked.now)
@@ -208,11 +214,12 @@ function clickContext(
     { deliberate: method === 'POST' },
   )
 
-  const { location, oneTime } = destinationOf(target, judgement.layers)
+  const { location, redirect, oneTime } = destinationOf(target, judgement.layers)
   return {
     claims,
     target,
     location,
+    redirect,
     judgement,
     oneTime,
     classification,
