@@ -23,7 +23,7 @@ export interface LayoutProps {
  * not check anything (not found, rate limited) make no claim at all.
  */
 const FOOTERS = {
-  findings: 'Checked by clickgate when you clicked; each finding shows when it was checked.',
+  findings: 'Judged by clickgate when you clicked; each finding shows when it was checked.',
   checked: 'Checked by clickgate when you clicked, using recent results of the same checks.',
   checking: 'clickgate is checking this link.',
   none: 'clickgate',

@@ -6,7 +6,8 @@ import { toBase64Url } from '../core/bytes.js'
 import { ClickgateError } from '../core/errors.js'
 import { createRule } from '../core/rules.js'
 import { generateKeyEntry } from '../core/tokens.js'
-import { ruleJson } from '../http/rules.js'
+import { jsonLogger } from '../core/log.js'
+import { ruleAuditFields, ruleJson } from '../http/rules.js'
 import { migrationsDir } from '../node/paths.js'
 import { openRuntime } from '../node/runtime.js'
 import { migrate, openSqlite } from '../node/sqlite.js'
@@ -39,15 +40,23 @@ export async function rulesCommand(args: string[]): Promise<void> {
       : parse(rest)
 
   const { services, db } = openRuntime(settings())
+  // The same audit events as the API's, on standard error beside the command's own output.
+  const audit = jsonLogger((line) => process.stderr.write(`${line}\n`))
   try {
     if (sub === 'list')
       return writeJson({ rules: (await services.store.listRules()).map(ruleJson) })
-    if (sub === 'add') return writeJson(ruleJson(await addRule(services.store, parsed.values)))
+    if (sub === 'add') {
+      const rule = await addRule(services.store, parsed.values)
+      audit('info', 'rule.added', ruleAuditFields(rule, 'cli'))
+      return writeJson(ruleJson(rule))
+    }
 
     const id = parsed.positionals[0]
-    if (id === undefined || !(await services.store.removeRule(id))) {
+    const rule = (await services.store.listRules()).find((r) => r.id === id)
+    if (id === undefined || !rule || !(await services.store.removeRule(id))) {
       throw new UsageError(`no rule "${id ?? ''}"`)
     }
+    audit('info', 'rule.removed', ruleAuditFields(rule, 'cli'))
     process.stdout.write(`removed ${id}\n`)
   } finally {
     db.close()

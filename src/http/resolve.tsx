@@ -281,15 +281,14 @@ async function rateLimited(
 }
 
 function queueClick(c: Context<AppEnv>, deps: AppDeps, click: ClickContext, now: number): void {
-  const { claims, judgement, classification } = click
+  const { claims, classification } = click
   deps.clicks.enqueue({
     at: now,
     linkId: claims.linkId,
     messageRef: claims.messageRef ?? null,
     recipientRef: claims.recipientRef ?? null,
     keyId: claims.keyId,
-    verdict: isPending(judgement.decision) ? 'pending' : judgement.decision.verdict,
-    reason: judgement.decision.decisive?.reason ?? null,
+    ...recordedOutcome(click),
     userAgent: click.userAgent?.slice(0, MAX_USER_AGENT) ?? null,
     ip: click.ip,
     automated: classification.automated,
@@ -303,6 +302,23 @@ function queueClick(c: Context<AppEnv>, deps: AppDeps, click: ClickContext, now:
       await flushClicks(deps)
     })
   }
+}
+
+/**
+ * What the reader was given, as the click record and log say it. A link that
+ * cannot be opened ends on a page with no way on (answerClick), so it is
+ * recorded as blocked, for the reason it cannot be opened, whatever its
+ * findings' own verdict: the record must not suggest the reader could go on.
+ */
+function recordedOutcome({ judgement, location }: ClickContext) {
+  const { decision } = judgement
+  const reason = decision.decisive?.reason ?? null
+  if (isPending(decision)) return { verdict: 'pending', reason }
+  if (location === null && decision.verdict !== 'block') {
+    const syntax = decision.findings.find((f) => f.source === 'syntax')
+    return { verdict: 'block', reason: syntax?.reason ?? 'unopenable_url' }
+  }
+  return { verdict: decision.verdict, reason }
 }
 
 /**

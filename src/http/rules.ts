@@ -29,7 +29,7 @@ export function rulesHandlers(deps: AppDeps) {
     const input = await jsonBody(c)
     const rule = await createRule(deps.store, input, deps.now())
 
-    deps.logger('info', 'rule.added', auditFields(rule))
+    deps.logger('info', 'rule.added', ruleAuditFields(rule, 'admin'))
     return c.json(ruleJson(rule), 201)
   }
 
@@ -40,21 +40,25 @@ export function rulesHandlers(deps: AppDeps) {
       throw new ClickgateError('not_found', `no rule "${id}"`)
     }
 
-    deps.logger('info', 'rule.removed', auditFields(rule))
+    deps.logger('info', 'rule.removed', ruleAuditFields(rule, 'admin'))
     return c.body(null, 204)
   }
 
   return { listRules, addRule, removeRule }
 }
 
-/** Rule changes are audit events: who can tell afterwards what was blocked or unblocked. */
-function auditFields(rule: Rule) {
+/**
+ * Rule changes are audit events: who can tell afterwards what was blocked or
+ * unblocked. `principal` is `admin` for the API's admin token, `cli` for the
+ * command line on the server's own machine.
+ */
+export function ruleAuditFields(rule: Rule, principal: 'admin' | 'cli') {
   return {
     id: rule.id,
     action: rule.action,
     type: rule.type,
     value: rule.value,
-    principal: 'admin',
+    principal,
   }
 }
 

@@ -146,8 +146,21 @@ describe('clickgate CLI', () => {
 
     expect(rule.value).toBe('evil.example')
     expect(JSON.parse(run(['rules', 'list']).stdout).rules).toHaveLength(1)
-    expect(run(['rules', 'remove', rule.id]).status).toBe(0)
+    const removed = run(['rules', 'remove', rule.id])
+    expect(removed.status).toBe(0)
     expect(run(['rules', 'remove', rule.id]).status).toBe(1)
+    // Each change is an audit event on standard error, as the API logs it.
+    const audit = [added, removed].map((r) => JSON.parse(r.stderr) as Record<string, unknown>)
+    expect(audit).toMatchObject([
+      {
+        event: 'rule.added',
+        id: rule.id,
+        action: 'block',
+        value: 'evil.example',
+        principal: 'cli',
+      },
+      { event: 'rule.removed', id: rule.id, principal: 'cli' },
+    ])
     expect(
       run(['rules', 'add', '--action', 'nuke', '--type', 'domain', '--value', 'a.example']).status,
     ).toBe(1)

@@ -203,3 +203,24 @@ describe('a click that fails', () => {
     })
   })
 })
+
+describe('the record of a click on a link that cannot be opened', () => {
+  it('says blocked, for the reason it cannot be opened, as the reader got a dead end', async () => {
+    const h = createHarness()
+    const message = await h.deps.store.registerMessage('m2', T, [
+      { verdict: 'warn', reason: 'dmarc_fail', source: 'auth', checkedAt: T },
+    ])
+    const dead = await linkFor(h, 'https://portal.example:99999/x', { messageRef: message })
+    const fine = await linkFor(h, 'https://portal.example/x', { messageRef: message })
+
+    const responses = [await humanClick(h, dead), await humanClick(h, fine)]
+    await h.settle()
+
+    expect(responses.map((r) => r.status)).toEqual([403, 200])
+    const rows = await h.deps.store.listClicks({ limit: 10 })
+    expect(rows.map((r) => [r.url, r.verdict, r.reason]).sort()).toEqual([
+      ['https://portal.example/x', 'warn', 'dmarc_fail'],
+      ['https://portal.example:99999/x', 'block', 'unparseable_url'],
+    ])
+  })
+})

@@ -110,7 +110,7 @@ describe('footers', () => {
     const missing = await createHarness().app.request('/r/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAA')
 
     expect(html).toContain(
-      '<footer>Checked by clickgate when you clicked; each finding shows when it was checked.</footer>',
+      '<footer>Judged by clickgate when you clicked; each finding shows when it was checked.</footer>',
     )
     expect(html).not.toContain('at the moment you clicked')
     expect(await missing.text()).not.toContain('Checked by clickgate')
