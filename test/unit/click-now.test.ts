@@ -115,6 +115,24 @@ describe('judging a repeated click from memory', () => {
     })
   })
 
+  it("applies another process's rule in the very next turn, even less than a millisecond later", async () => {
+    const { ours, other } = twoConnections()
+    const store = new SqlStore(ours, { shareRulesVersionReads: true })
+    const engine = engineOver(store)
+    const subject = { target: 'https://news.example/a', linkId: 1, messageRef: null, now: T }
+    await engine.judge(subject)
+
+    // A click in the timers phase reads the version; a click in a later phase or loop
+    // iteration, however soon, starts after the other process's change and must see it.
+    await nextTurn()
+    expect(engine.judgeNow(subject)?.decision.verdict).toBe('allow')
+    await other.addRule(rule('r3', 'block', 'news.example'), T)
+    await new Promise((done) => setImmediate(done))
+
+    expect(engine.judgeNow(subject)).toBeUndefined()
+    expect((await engine.judge(subject)).decision.verdict).toBe('block')
+  })
+
   it('never answers from memory where the rules version cannot be read at once', async () => {
     const { ours } = twoConnections()
     // Workers (D1) share no reads across requests and have no synchronous ones.
