@@ -21,6 +21,7 @@ import { migrationsDir } from '../../src/node/paths.js'
 import { migrate, openSqlite } from '../../src/node/sqlite.js'
 import { BROWSER, humanClick, linkFor } from '../support/clicks.js'
 import { createHarness, harnessOver } from '../support/harness.js'
+import { addRule } from '../shared/http/helpers.js'
 
 const T = 1_800_000_000_000
 const nextTurn = () => new Promise((done) => setTimeout(done, 0))
@@ -183,6 +184,58 @@ describe('the click path with everything in memory', () => {
       ['warn', 'ip_host', false],
       ['warn', 'ip_host', false],
     ])
+  })
+
+  it('answers every kind of click from memory exactly as the first time: status, headers, page', async () => {
+    const h = createHarness()
+    await addRule(h, { action: 'block', type: 'domain', value: 'evil.example' })
+    const targets = [
+      'https://shop.example/catalogue?key=K1&id=7#Top', // allowed (cases 4 and 9)
+      'https://bücher.example/straße?q=ü', // serialised as a browser requests it
+      'http://192.0.2.7/login', // warned
+      'https://login.evil.example/phish', // blocked by a rule
+      'https://login.microsoftonline.example:99999/x', // cannot be opened
+      'https://app.example/auth/verify?token=once-8f2c', // one-time (case 14)
+    ]
+    const requests: [string, RequestInit][] = [
+      ['', { headers: BROWSER }],
+      ['', { method: 'HEAD', headers: BROWSER }],
+      ['', { headers: { 'User-Agent': 'curl/8.5.0' } }],
+      ['/go', { method: 'POST', headers: BROWSER }],
+    ]
+    // Every repeated click must really be answered from memory, or this compares nothing.
+    const judgeNow = h.deps.verdicts.judgeNow
+    let fromMemory = 0
+    h.deps.verdicts.judgeNow = (subject) => {
+      const judgement = judgeNow(subject)
+      if (judgement) fromMemory++
+      return judgement
+    }
+    const answer = async (path: string, init: RequestInit) => {
+      const response = await h.app.request(path, init)
+      const headers = [...response.headers].filter(([name]) => name !== 'date')
+      return { status: response.status, headers, body: await response.text() }
+    }
+
+    for (const target of targets) {
+      const path = await linkFor(h, target)
+      h.clock.now += 60_000
+      for (const [suffix, init] of requests) {
+        const first = await answer(path + suffix, init)
+        const again = await answer(path + suffix, init)
+        expect({ target, suffix, ...again }).toEqual({ target, suffix, ...first })
+        if (first.status >= 300 && first.status < 400) {
+          expect(first.headers).toContainEqual(['referrer-policy', 'no-referrer'])
+        } else {
+          expect(first.headers).toContainEqual(['x-frame-options', 'DENY'])
+          expect(first.headers).toContainEqual(['x-content-type-options', 'nosniff'])
+          expect(first.headers).toContainEqual(['referrer-policy', 'no-referrer'])
+          expect(first.headers).toContainEqual(['cache-control', 'no-store'])
+          expect(first.headers.some(([name]) => name === 'content-security-policy')).toBe(true)
+        }
+      }
+    }
+    expect(fromMemory).toBeGreaterThanOrEqual(targets.length * requests.length)
   })
 
   it('counts a repeated click against the per-link limit once', async () => {
