@@ -70,6 +70,8 @@ export const DEFAULT_BRANDS: readonly Brand[] = [
       'google.com',
       'gmail.com',
       'youtube.com',
+      // YouTube's share links (youtu.be/<video id>) lead only to YouTube.
+      'youtu.be',
       'googleusercontent.com',
       'googlemail.com',
       'goo.gl',

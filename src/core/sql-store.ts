@@ -24,6 +24,18 @@ const CLICK_ROWS_PER_INSERT = 9
 
 const RULES_VERSION_QUERY = 'SELECT version FROM rules_version WHERE id = 1'
 
+/**
+ * Runs a task once the current turn of the event loop is over. Node's
+ * `setImmediate` runs right after this turn's I/O callbacks; `setTimeout(0)`
+ * waits at least a millisecond and can outlast several turns, so a click in a
+ * later turn would still share a version read from before another process's
+ * rule change. Runtimes without `setImmediate` fall back to the timer.
+ */
+const afterThisTurn: (task: () => void) => void =
+  typeof globalThis.setImmediate === 'function'
+    ? (task) => void globalThis.setImmediate(task)
+    : (task) => void setTimeout(task, 0)
+
 /** A read of the rules version shared by one turn's clicks; `known` once it has answered. */
 interface SharedVersionRead {
   /** This store's rule changes when the read began: a later change of its own voids it. */
@@ -263,9 +275,9 @@ export class SqlStore implements Store {
       () => {},
     )
     this.versionRead = entry
-    setTimeout(() => {
+    afterThisTurn(() => {
       if (this.versionRead === entry) this.versionRead = null
-    }, 0)
+    })
     return entry
   }
 

@@ -70,8 +70,17 @@ export function startClickWriter(options: ClickWriterOptions): ClickWriter {
     if (reply.log.length > 0) options.writeLog(reply.log)
     entry.resolve(reply.stored)
   })
-  worker.on('error', (err) => failAll(err))
-  worker.on('exit', (code) => failAll(new Error(`click writer stopped (exit ${code})`)))
+  /** Set once the thread has stopped: nothing will answer a batch sent after that. */
+  let stopped: Error | null = null
+  worker.on('error', (err) => {
+    stopped ??= err
+    failAll(err)
+  })
+  worker.on('exit', (code) => {
+    const err = new Error(`click writer stopped (exit ${code})`)
+    stopped ??= err
+    failAll(err)
+  })
 
   function failAll(err: Error): void {
     for (const entry of waiting.values()) entry.reject(err)
@@ -80,6 +89,9 @@ export function startClickWriter(options: ClickWriterOptions): ClickWriter {
 
   const writeBatch: ClickBatchWriter = (batch) => {
     if (batch.length === 0) return Promise.resolve({ stored: 0, toLog: [] })
+    // A message to a stopped thread is dropped without a word: fail now, so the recorder keeps
+    // the batch and a flush (the shutdown's too) ends instead of waiting for ever.
+    if (stopped) return Promise.reject(stopped)
     const id = nextId++
     const written = new Promise<BatchOutcome>((resolve, reject) => {
       // The thread logged the clicks: nothing is left for the caller to log.

@@ -21,6 +21,7 @@ import { migrationsDir } from '../../src/node/paths.js'
 import { migrate, openSqlite } from '../../src/node/sqlite.js'
 import { BROWSER, humanClick, linkFor } from '../support/clicks.js'
 import { createHarness, harnessOver } from '../support/harness.js'
+import { addRule } from '../shared/http/helpers.js'
 
 const T = 1_800_000_000_000
 const nextTurn = () => new Promise((done) => setTimeout(done, 0))
@@ -115,6 +116,24 @@ describe('judging a repeated click from memory', () => {
     })
   })
 
+  it("applies another process's rule in the very next turn, even less than a millisecond later", async () => {
+    const { ours, other } = twoConnections()
+    const store = new SqlStore(ours, { shareRulesVersionReads: true })
+    const engine = engineOver(store)
+    const subject = { target: 'https://news.example/a', linkId: 1, messageRef: null, now: T }
+    await engine.judge(subject)
+
+    // A click in the timers phase reads the version; a click in a later phase or loop
+    // iteration, however soon, starts after the other process's change and must see it.
+    await nextTurn()
+    expect(engine.judgeNow(subject)?.decision.verdict).toBe('allow')
+    await other.addRule(rule('r3', 'block', 'news.example'), T)
+    await new Promise((done) => setImmediate(done))
+
+    expect(engine.judgeNow(subject)).toBeUndefined()
+    expect((await engine.judge(subject)).decision.verdict).toBe('block')
+  })
+
   it('never answers from memory where the rules version cannot be read at once', async () => {
     const { ours } = twoConnections()
     // Workers (D1) share no reads across requests and have no synchronous ones.
@@ -165,6 +184,58 @@ describe('the click path with everything in memory', () => {
       ['warn', 'ip_host', false],
       ['warn', 'ip_host', false],
     ])
+  })
+
+  it('answers every kind of click from memory exactly as the first time: status, headers, page', async () => {
+    const h = createHarness()
+    await addRule(h, { action: 'block', type: 'domain', value: 'evil.example' })
+    const targets = [
+      'https://shop.example/catalogue?key=K1&id=7#Top', // allowed (cases 4 and 9)
+      'https://bücher.example/straße?q=ü', // serialised as a browser requests it
+      'http://192.0.2.7/login', // warned
+      'https://login.evil.example/phish', // blocked by a rule
+      'https://login.microsoftonline.example:99999/x', // cannot be opened
+      'https://app.example/auth/verify?token=once-8f2c', // one-time (case 14)
+    ]
+    const requests: [string, RequestInit][] = [
+      ['', { headers: BROWSER }],
+      ['', { method: 'HEAD', headers: BROWSER }],
+      ['', { headers: { 'User-Agent': 'curl/8.5.0' } }],
+      ['/go', { method: 'POST', headers: BROWSER }],
+    ]
+    // Every repeated click must really be answered from memory, or this compares nothing.
+    const judgeNow = h.deps.verdicts.judgeNow
+    let fromMemory = 0
+    h.deps.verdicts.judgeNow = (subject) => {
+      const judgement = judgeNow(subject)
+      if (judgement) fromMemory++
+      return judgement
+    }
+    const answer = async (path: string, init: RequestInit) => {
+      const response = await h.app.request(path, init)
+      const headers = [...response.headers].filter(([name]) => name !== 'date')
+      return { status: response.status, headers, body: await response.text() }
+    }
+
+    for (const target of targets) {
+      const path = await linkFor(h, target)
+      h.clock.now += 60_000
+      for (const [suffix, init] of requests) {
+        const first = await answer(path + suffix, init)
+        const again = await answer(path + suffix, init)
+        expect({ target, suffix, ...again }).toEqual({ target, suffix, ...first })
+        if (first.status >= 300 && first.status < 400) {
+          expect(first.headers).toContainEqual(['referrer-policy', 'no-referrer'])
+        } else {
+          expect(first.headers).toContainEqual(['x-frame-options', 'DENY'])
+          expect(first.headers).toContainEqual(['x-content-type-options', 'nosniff'])
+          expect(first.headers).toContainEqual(['referrer-policy', 'no-referrer'])
+          expect(first.headers).toContainEqual(['cache-control', 'no-store'])
+          expect(first.headers.some(([name]) => name === 'content-security-policy')).toBe(true)
+        }
+      }
+    }
+    expect(fromMemory).toBeGreaterThanOrEqual(targets.length * requests.length)
   })
 
   it('counts a repeated click against the per-link limit once', async () => {

@@ -101,5 +101,15 @@ describe('words spelt in two alphabets', () => {
     expect(reasons(`From: ${word('Алексей Петров')} <a@b.example>`, 'Subject: Re: test')).toEqual(
       [],
     )
+    // Greek letters that look like no Latin letter: units and symbols in ordinary mail.
+    expect(
+      reasons(
+        'From: orders@parts.example',
+        `Subject: ${word('Order 4821: 10 kΩ resistors, 5 μm filters')}`,
+      ),
+    ).toEqual([])
+    expect(
+      reasons('From: lab@uni.example', `Subject: ${word('Δx results for the ΩmegaScan run')}`),
+    ).toEqual([])
   })
 })

@@ -277,6 +277,8 @@ describe('hosting and addressing tricks', () => {
     expect(reasons('https://bit.ly/3xYzAbc')).toEqual(['url_shortener'])
     // Microsoft's own short domain leads only to Microsoft.
     expect(reasons('https://aka.ms/Ab3xYz9')).toEqual([])
+    // YouTube's share links: youtu.be and an 11-character video id, in every newsletter.
+    expect(reasons('https://youtu.be/dQw4w9WgXcQ')).toEqual([])
   })
 
   it('warns on a shared-hosting or abused-TLD host written into a link’s parameters', () => {

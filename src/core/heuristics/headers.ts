@@ -7,6 +7,7 @@
 
 import { addressParser, decodeWords } from 'postal-mime'
 import { getDomain } from 'tldts'
+import unhomoglyph from 'unhomoglyph'
 
 import {
   type HeaderBlock,
@@ -87,7 +88,7 @@ function mixedScriptWords(block: HeaderBlock, sender: Sender | null): Observatio
   for (const [place, text] of places) {
     for (const word of text.replace(/\p{Cf}/gu, '').match(/[\p{L}\p{M}]+/gu) ?? []) {
       if (!LATIN.test(word)) continue
-      const other = LOOKALIKE_SCRIPTS.find(([, script]) => script.test(word))
+      const other = LOOKALIKE_SCRIPTS.find(([, script]) => hasLookalikeOf(word, script))
       if (other === undefined) continue
       return [
         {
@@ -99,6 +100,19 @@ function mixedScriptWords(block: HeaderBlock, sender: Sender | null): Observatio
     }
   }
   return []
+}
+
+/**
+ * Whether the word has a letter of `script` that passes for a Latin one by
+ * its confusable skeleton (Cyrillic `а`, Greek `Ν`). Greek letters that look
+ * like no Latin letter are how units and symbols are written in ordinary
+ * text (`5 μm`, `10 kΩ`, `Δx`): nothing is disguised.
+ */
+function hasLookalikeOf(word: string, script: RegExp): boolean {
+  for (const letter of word) {
+    if (script.test(letter) && LATIN.test(unhomoglyph(letter))) return true
+  }
+  return false
 }
 
 function decoded(value: string): string {

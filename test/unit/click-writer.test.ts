@@ -1,0 +1,64 @@
+/**
+ * The click writer thread (src/node/click-writer.ts), as the server runs it:
+ * the built worker, a real thread. A thread that has stopped must fail each
+ * batch at once, so the recorder keeps the clicks and a shutdown can finish.
+ */
+
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+import { afterEach, describe, expect, it } from 'vitest'
+
+import type { PendingClick } from '../../src/core/clicks/recorder.js'
+// The thread runs the compiled worker next to the compiled writer (npm test builds first).
+import { startClickWriter } from '../../dist/src/node/click-writer.js'
+
+const dirs: string[] = []
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
+})
+
+const CLICK: PendingClick = {
+  at: 1_800_000_000_000,
+  linkId: 1,
+  messageRef: null,
+  recipientRef: null,
+  keyId: 'k1',
+  verdict: 'allow',
+  reason: null,
+  userAgent: null,
+  ip: '192.0.2.1',
+  automated: false,
+  evidence: null,
+  method: 'GET',
+}
+
+/** Settles as `promise` does, or rejects after `ms`: a hang is a failure, not a stuck test. */
+function within<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error(`still waiting after ${ms} ms`)), ms).unref(),
+    ),
+  ])
+}
+
+describe('the click writer thread', () => {
+  it('fails every batch at once after the thread has stopped, and still closes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'clickgate-writer-'))
+    dirs.push(dir)
+    // A directory where the database should be: the thread cannot open it, and stops as it starts.
+    const writer = startClickWriter({
+      dbPath: dir,
+      hashSecret: new Uint8Array(32),
+      writeLog: () => {},
+    })
+
+    await expect(within(writer.writeBatch([CLICK]), 5000)).rejects.toThrow()
+    // Sent once the thread is gone (its exit follows the error): no thread will ever answer it.
+    await new Promise((done) => setTimeout(done, 300))
+    await expect(within(writer.writeBatch([CLICK]), 2000)).rejects.toThrow()
+    await within(writer.close(), 2000)
+  })
+})
