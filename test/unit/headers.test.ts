@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest'
 
 import { readHeaderBlock } from '../../src/core/auth/header-block.js'
+import { DEFAULT_BRANDS } from '../../src/core/brands.js'
 import { observeHeaders } from '../../src/core/heuristics/headers.js'
 import { senderOf } from '../../src/core/heuristics/sender.js'
 import { createHarness } from '../support/harness.js'
@@ -18,7 +19,7 @@ const word = (text: string) =>
 
 function reasons(...fields: string[]): string[] {
   const block = readHeaderBlock(`${fields.join('\r\n')}\r\n\r\n`)
-  return observeHeaders(block, senderOf(block)).map((o) => o.reason)
+  return observeHeaders(block, senderOf(block), DEFAULT_BRANDS).map((o) => o.reason)
 }
 
 describe('replies sent to a free mailbox', () => {
@@ -46,6 +47,24 @@ describe('replies sent to a free mailbox', () => {
       ),
     ).toEqual([])
     expect(reasons('From: news@firm.example')).toEqual([])
+  })
+
+  it('leaves a service’s notification sent for one of its users alone (benign twins)', () => {
+    // A shared document, an invitation or a form: from an address that takes no replies.
+    const noReply = [
+      'From: "Jane Roe (via Docs)" <drive-shares-dm-noreply@docs.example>',
+      'From: Calendar <calendar-notification@calendar.example>',
+      'From: Forms <no-reply@forms.example>',
+      'From: Tickets <do_not_reply@order.tickets.example>',
+    ]
+    for (const from of noReply) expect(reasons(from, 'Reply-To: jane.roe@gmail.com')).toEqual([])
+    // An invoice from a protected brand's own domain: a forgery of it fails DMARC instead.
+    expect(reasons('From: service@paypal.com', 'Reply-To: seller@hotmail.com')).toEqual([])
+    expect(reasons('From: dse_NA4@docusign.net', 'Reply-To: buyer@yahoo.com')).toEqual([])
+    // The words must stand as words of the local part.
+    expect(reasons('From: snotifyer@firm.example', 'Reply-To: firm@gmail.com')).toEqual([
+      'reply_to_free_mail',
+    ])
   })
 
   it('warns on every link of the rewritten message', async () => {

@@ -279,6 +279,10 @@ describe('hosting and addressing tricks', () => {
     expect(reasons('https://aka.ms/Ab3xYz9')).toEqual([])
     // YouTube's share links: youtu.be and an 11-character video id, in every newsletter.
     expect(reasons('https://youtu.be/dQw4w9WgXcQ')).toEqual([])
+    // Profile handles: capitalised words and digits.
+    expect(reasons('https://social.example/JaneDoe42')).toEqual([])
+    expect(reasons('https://social.example/User123')).toEqual([])
+    expect(reasons('https://code.example/Abc12')).toEqual([])
   })
 
   it('warns on a shared-hosting or abused-TLD host written into a link’s parameters', () => {
@@ -298,6 +302,11 @@ describe('hosting and addressing tricks', () => {
     expect(reasons('https://files.example/get?name=report.zip&v=setup.exe')).toEqual([])
     // The link's own site is judged as the link.
     expect(reasons('https://app.pages.dev/?ref=app.pages.dev')).toEqual(['shared_hosting'])
+    // A full URL in a parameter is a layer the unwrapper judges as a destination.
+    expect(reasons('https://search.example/url?q=https://myproj.vercel.app/&sa=D')).toEqual([])
+    // A platform's dashboard naming a site it hosts.
+    const deployments = 'https://vercel.com/acme/web/deployments?domain=web-git-acme.vercel.app'
+    expect(reasons(deployments)).toEqual([])
   })
 
   it('warns on an account word joined to a domain’s name', () => {

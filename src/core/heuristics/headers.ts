@@ -16,6 +16,7 @@ import {
   fieldValues,
   headerText,
 } from '../auth/header-block.js'
+import { type Brand, brandOwning } from '../brands.js'
 import { FREE_MAIL } from '../lists/free-mail.js'
 import type { Sender } from './sender.js'
 import type { Observation } from './types.js'
@@ -24,22 +25,39 @@ import type { Observation } from './types.js'
 const MAX_SUBJECT_LENGTH = 1000
 
 /** The header heuristics, in a fixed order. `sender` is the From field as senderOf read it. */
-export function observeHeaders(block: HeaderBlock, sender: Sender | null): Observation[] {
-  return [...replyToFreeMail(block, sender), ...mixedScriptWords(block, sender)]
+export function observeHeaders(
+  block: HeaderBlock,
+  sender: Sender | null,
+  brands: readonly Brand[],
+): Observation[] {
+  return [...replyToFreeMail(block, sender, brands), ...mixedScriptWords(block, sender)]
 }
+
+/** Local parts of addresses that take no replies: notifications sent for someone else. */
+const NO_REPLY_LOCAL =
+  /(?:^|[._+-])(?:no[-_]?reply|do[-_]?not[-_]?reply|notifications?|notify)(?:[._+-]|$)/
 
 /**
  * Replies go to a free mailbox while the From address is at an
  * organisation's own domain (`From: billing@firm.example`,
  * `Reply-To: firm.billing@gmail.com`): the sender wants the answer somewhere
  * the organisation does not control, the mark of advance-fee and business
- * email compromise mail (SpamAssassin's FREEMAIL_FORGED_REPLYTO). Mail from a
- * free mailbox, and list mail (RFC 2919 `List-Id`, whose software moves the
- * author's own address to Reply-To), are left alone.
+ * email compromise mail (SpamAssassin's FREEMAIL_FORGED_REPLYTO). Left alone:
+ * mail from a free mailbox; list mail (RFC 2919 `List-Id`, whose software
+ * moves the author's own address to Reply-To); and notifications that a
+ * service sends for one of its users (a shared document, an invitation, an
+ * invoice), which put that person's address in Reply-To: they come from an
+ * address that takes no replies, or from a protected brand's own domain,
+ * where a forgery fails DMARC and is warned as `dmarc_fail`.
  */
-function replyToFreeMail(block: HeaderBlock, sender: Sender | null): Observation[] {
+function replyToFreeMail(
+  block: HeaderBlock,
+  sender: Sender | null,
+  brands: readonly Brand[],
+): Observation[] {
   const from = getDomain(sender?.domain ?? '') ?? ''
   if (from === '' || FREE_MAIL.has(from)) return []
+  if (NO_REPLY_LOCAL.test(sender?.local ?? '') || brandOwning(from, brands) !== null) return []
   if (fieldValues(block, 'list-id').length > 0 || fieldValues(block, 'list-post').length > 0)
     return []
   const [value] = fieldValues(block, 'reply-to')

@@ -287,6 +287,9 @@ function isOpaqueCode(code: string): boolean {
 /** Lengths of the keys shorteners hand out (`bit.ly/3xYzAbc`, `goo.gl/aB3dE`). */
 const SHORT_CODE = /^[A-Za-z0-9]{5,12}$/
 
+/** Words each of a capital and two or three lower-case letters, as in a handle (`JaneDoe`). */
+const CAPITALISED_WORDS = /^(?:[A-Z][a-z]{2,3})+$/
+
 /**
  * A link that is nothing but a short key of upper- and lower-case letters
  * and digits at the root of a site (`https://unknown.example/aCMcO6`): the
@@ -294,15 +297,19 @@ const SHORT_CODE = /^[A-Za-z0-9]{5,12}$/
  * QR-code services appear faster than any list of them. Like a listed
  * shortener, it hides where it leads. A key must mix all three kinds of
  * character and hold no run of four lower-case letters, so that paths with
- * a word or a name in them (`/Class3W`, `/Heidelind7`) do not count. A
- * protected brand's own short domain (`aka.ms`) leads only to the brand's
- * sites, as the shortener list's rule has it, and does not count either.
+ * a word or a name in them (`/Class3W`, `/Heidelind7`) do not count; nor
+ * does a key that, its digits aside, is capitalised words (`/JaneDoe42`,
+ * `/User123`), which is how people write the handles of their profile pages
+ * and a random key seldom is. A protected brand's own short domain (`aka.ms`)
+ * leads only to the brand's sites, as the shortener list's rule has it, and
+ * does not count either.
  */
 export const shortCodeLink: Heuristic = ({ url }, { brands }) => {
   if (url.search !== '' || url.hash !== '') return []
   const code = url.pathname.replace(/\/$/, '').slice(1)
   if (!SHORT_CODE.test(code) || /[a-z]{4}/.test(code)) return []
   if (!/[a-z]/.test(code) || !/[A-Z]/.test(code) || !/[0-9]/.test(code)) return []
+  if (CAPITALISED_WORDS.test(code.replace(/[0-9]/g, ''))) return []
   if (underAny(url.hostname.toLowerCase(), SHORTENERS) !== null) return []
   if (brandOwning(url.hostname, brands) !== null) return []
 
@@ -313,6 +320,13 @@ export const shortCodeLink: Heuristic = ({ url }, { brands }) => {
       detail: `the address is only the short code "${code}", the way link shorteners hide where a link leads`,
     },
   ]
+}
+
+/** Whether two hosts are one organisation's under different suffixes (`vercel.com`, `vercel.app`). */
+function samePlatform(named: string, link: string): boolean {
+  // The ICANN suffixes only: under them `x.vercel.app` belongs to vercel.app itself.
+  const name = parse(named, { allowPrivateDomains: false }).domainWithoutSuffix
+  return name !== null && name === parse(link, { allowPrivateDomains: false }).domainWithoutSuffix
 }
 
 /** Most characters of one parameter read for host names. */
@@ -330,16 +344,20 @@ const HOST_IN_TEXT =
  * name, an invoice note, a comment) so that the site's own notification
  * mail carries it to the victim, a practice mail-security vendors report
  * with PayPal invoices, Google Forms and WordPress sign-ups. Full URLs in a
- * parameter are already checked as possible destinations by the unwrapper.
+ * parameter are already checked as possible destinations by the unwrapper,
+ * so a host after `//` does not count; nor does a host on the link's own
+ * platform under another suffix (`vercel.com` naming `app.vercel.app`), which
+ * is a platform's dashboard naming a site it hosts.
  */
 export const hostNamedInParameter: Heuristic = ({ url }, options) => {
-  const own = parse(url.hostname).domain
+  const own = parse(url.hostname)
   for (const [, value] of url.searchParams) {
     for (const match of value.slice(0, MAX_PARAMETER_TEXT).matchAll(HOST_IN_TEXT)) {
+      if (value.slice(0, match.index).endsWith('//')) continue
       const host = match[0].toLowerCase()
       const parsed = parse(host)
-      if (!parsed.domain || parsed.domain === own || (!parsed.isIcann && !parsed.isPrivate))
-        continue
+      if (!parsed.domain || (!parsed.isIcann && !parsed.isPrivate)) continue
+      if (parsed.domain === own.domain || samePlatform(host, url.hostname)) continue
       const bare = new URL(`https://${host}/`)
       const [place] = [
         ...sharedHosting({ raw: bare.href, url: bare }, options),

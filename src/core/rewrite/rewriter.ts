@@ -226,7 +226,7 @@ function senderFindings(
           ...observeSender(sender, brands),
           ...observeSenderLinks(sender, linkDomains(targets), brands),
         ]),
-    ...observeHeaders(block, sender),
+    ...observeHeaders(block, sender, brands),
   ]
   return observed.map((o) => ({ ...o, source: 'heuristics', checkedAt: now }))
 }
