@@ -3,6 +3,7 @@ import { type ScanStore, SqlScanStore } from './scan-store.js'
 import { type FeedStore, SqlFeedStore } from './feeds/feed-store.js'
 import { SqlThreatListStore, type ThreatListStore } from './providers/threat-list-store.js'
 import type { SqlDatabase, SqlValue } from './sql.js'
+import { RulesVersionReads } from './rules-version.js'
 import type {
   ClickFilter,
   ClickRecord,
@@ -21,28 +22,6 @@ const MAX_BATCH = 50
 
 /** Click rows per INSERT: 11 columns each, so 9 rows stay under D1's 100 parameters. */
 const CLICK_ROWS_PER_INSERT = 9
-
-const RULES_VERSION_QUERY = 'SELECT version FROM rules_version WHERE id = 1'
-
-/**
- * Runs a task once the current turn of the event loop is over. Node's
- * `setImmediate` runs right after this turn's I/O callbacks; `setTimeout(0)`
- * waits at least a millisecond and can outlast several turns, so a click in a
- * later turn would still share a version read from before another process's
- * rule change. Runtimes without `setImmediate` fall back to the timer.
- */
-const afterThisTurn: (task: () => void) => void =
-  typeof globalThis.setImmediate === 'function'
-    ? (task) => void globalThis.setImmediate(task)
-    : (task) => void setTimeout(task, 0)
-
-/** A read of the rules version shared by one turn's clicks; `known` once it has answered. */
-interface SharedVersionRead {
-  /** This store's rule changes when the read began: a later change of its own voids it. */
-  changes: number
-  version: Promise<number>
-  known?: number
-}
 
 interface RuleRow {
   id: string
@@ -100,20 +79,19 @@ export class SqlStore implements Store {
   readonly scans: ScanStore
   readonly feeds: FeedStore
   readonly threatLists: ThreatListStore
-  /** This store's own rule changes, so a shared version read is never reused past one. */
-  private ruleChanges = 0
-  private versionRead: SharedVersionRead | null = null
+  private readonly versions: RulesVersionReads
 
   /**
    * `shareRulesVersionReads`: let the clicks of one event-loop turn share one
-   * read of the rules version (see rulesVersion). Only where a promise may
+   * read of the rules version (see rules-version.ts). Only where a promise may
    * outlive the request that made it: on Node, not on Workers, whose I/O
    * belongs to one request.
    */
   constructor(
     private readonly db: SqlDatabase,
-    private readonly options: { shareRulesVersionReads?: boolean } = {},
+    options: { shareRulesVersionReads?: boolean } = {},
   ) {
+    this.versions = new RulesVersionReads(db, options.shareRulesVersionReads === true)
     this.scans = new SqlScanStore(db)
     this.feeds = new SqlFeedStore(db)
     this.threatLists = new SqlThreatListStore(db)
@@ -205,7 +183,7 @@ export class SqlStore implements Store {
       )
       .bind(rule.id, rule.action, rule.type, rule.value, rule.note, rule.expiresAt, now)
       .run()
-    this.ruleChanges++
+    this.versions.changed()
     return { ...rule, createdAt: now }
   }
 
@@ -218,7 +196,7 @@ export class SqlStore implements Store {
 
   async removeRule(id: string): Promise<boolean> {
     const result = await this.db.prepare('DELETE FROM rules WHERE id = ?').bind(id).run()
-    this.ruleChanges++
+    this.versions.changed()
     return result.meta.changes > 0
   }
 
@@ -244,58 +222,12 @@ export class SqlStore implements Store {
     return results.map(toRule)
   }
 
-  /**
-   * One read of the version serves every click handled in the same turn of
-   * the event loop: under load that is many clicks, and the read was the
-   * costliest step of a cached click. The next turn reads again, so a change
-   * by another process shows on the next click that starts after it; this
-   * store's own changes drop the shared read at once.
-   */
   rulesVersion(): Promise<number> {
-    if (!this.options.shareRulesVersionReads) return this.readRulesVersion()
-    return this.sharedVersionRead().version
+    return this.versions.read()
   }
 
   rulesVersionNow(): number | undefined {
-    if (!this.options.shareRulesVersionReads) return undefined
-    return this.sharedVersionRead().known
-  }
-
-  /** This turn's read of the version, begun if there is none yet. */
-  private sharedVersionRead(): SharedVersionRead {
-    const shared = this.versionRead
-    if (shared && shared.changes === this.ruleChanges) return shared
-
-    const read = this.readRulesVersionNow()
-    const entry: SharedVersionRead = { changes: this.ruleChanges, ...read }
-    // Whoever asks for the version sees a failure; a read begun for rulesVersionNow alone
-    // must not end as an unhandled rejection.
-    entry.version.then(
-      (version) => (entry.known = version),
-      () => {},
-    )
-    this.versionRead = entry
-    afterThisTurn(() => {
-      if (this.versionRead === entry) this.versionRead = null
-    })
-    return entry
-  }
-
-  /** At once where the database answers synchronously, otherwise as a promise. */
-  private readRulesVersionNow(): Pick<SharedVersionRead, 'version' | 'known'> {
-    const statement = this.db.prepare(RULES_VERSION_QUERY)
-    if (!statement.firstNow) return { version: this.readRulesVersion() }
-    try {
-      const known = statement.firstNow<{ version: number }>()?.version ?? 0
-      return { version: Promise.resolve(known), known }
-    } catch (err) {
-      return { version: Promise.reject(err instanceof Error ? err : new Error(String(err))) }
-    }
-  }
-
-  private async readRulesVersion(): Promise<number> {
-    const row = await this.db.prepare(RULES_VERSION_QUERY).first<{ version: number }>()
-    return row?.version ?? 0
+    return this.versions.now()
   }
 
   async recordClicks(clicks: readonly ClickRecord[]): Promise<void> {
