@@ -72,17 +72,12 @@ export function startClickWriter(options: ClickWriterOptions): ClickWriter {
   })
   /** Set once the thread has stopped: nothing will answer a batch sent after that. */
   let stopped: Error | null = null
-  worker.on('error', (err) => {
-    stopped ??= err
-    failAll(err)
-  })
-  worker.on('exit', (code) => {
-    const err = new Error(`click writer stopped (exit ${code})`)
-    stopped ??= err
-    failAll(err)
-  })
+  worker.on('error', (err) => stop(err))
+  worker.on('exit', (code) => stop(new Error(`click writer stopped (exit ${code})`)))
 
-  function failAll(err: Error): void {
+  /** Fails every batch waiting for an answer; the first cause is what later batches hear. */
+  function stop(err: Error): void {
+    stopped ??= err
     for (const entry of waiting.values()) entry.reject(err)
     waiting.clear()
   }

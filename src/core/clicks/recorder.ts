@@ -113,6 +113,11 @@ export function clickStorer(
   }
 }
 
+/**
+ * The click as stored: its address replaced by the address's hash. Fields are
+ * listed rather than spread, so the address itself cannot ride along into the
+ * record or the log.
+ */
 function written(click: PendingClick, hashes: ReadonlyMap<string, string>): WrittenClick {
   return {
     at: click.at,

@@ -322,7 +322,10 @@ export const shortCodeLink: Heuristic = ({ url }, { brands }) => {
   ]
 }
 
-/** Whether two hosts are one organisation's under different suffixes (`vercel.com`, `vercel.app`). */
+/**
+ * Whether two hosts are one organisation's under different suffixes
+ * (`vercel.com`, `vercel.app`).
+ */
 function samePlatform(named: string, link: string): boolean {
   // The ICANN suffixes only: under them `x.vercel.app` belongs to vercel.app itself.
   const name = parse(named, { allowPrivateDomains: false }).domainWithoutSuffix
@@ -332,7 +335,10 @@ function samePlatform(named: string, link: string): boolean {
 /** Most characters of one parameter read for host names. */
 const MAX_PARAMETER_TEXT = 2048
 
-/** A host name written in text: labels and a top-level domain, not part of an address or a longer name. */
+/**
+ * A host name written in text: labels and a top-level domain, not part of an
+ * address or a longer name.
+ */
 const HOST_IN_TEXT =
   /(?<![\p{L}\p{N}@._-])(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,24}(?![\p{L}\p{N}@-])/giu
 

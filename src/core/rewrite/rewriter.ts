@@ -210,7 +210,10 @@ export function createRewriter(options: RewriterOptions): Rewriter {
   }
 }
 
-/** What the From field and the other header fields say about the message (heuristics/sender.ts, headers.ts), as message findings. */
+/**
+ * What the From field and the other header fields say about the message
+ * (heuristics/sender.ts, headers.ts), as message findings.
+ */
 function senderFindings(
   input: Uint8Array,
   targets: readonly string[],
