@@ -7,12 +7,17 @@
 import { parentPort, workerData } from 'node:worker_threads'
 
 import type { Bytes } from '../core/bytes.js'
-import { clickLogFields, clickStorer } from '../core/clicks/recorder.js'
+import {
+  type PendingClick,
+  type WrittenClick,
+  clickLogFields,
+  clickStorer,
+} from '../core/clicks/recorder.js'
 import { createHasher } from '../core/hashing.js'
 import { jsonLogger } from '../core/log.js'
 import { SqlStore } from '../core/sql-store.js'
 import { fromColumns } from './click-columns.js'
-import type { WriterBatch, WriterReply } from './click-writer.js'
+import { SEND_CHUNK, type WriterBatch, type WriterReply } from './click-writer.js'
 import { nodeHmac } from './hmac.js'
 import { openSqlite } from './sqlite.js'
 
@@ -20,26 +25,57 @@ const port = parentPort
 if (!port) throw new TypeError('click-writer-worker.js runs only as a worker thread')
 
 // workerData is what startClickWriter passed.
-const { dbPath, hashSecret } = workerData as { dbPath: string; hashSecret: Bytes }
-const storeBatch = clickStorer(new SqlStore(openSqlite(dbPath)), createHasher(hashSecret, nodeHmac))
+const { dbPath, hashSecret, cacheKib } = workerData as {
+  dbPath: string
+  hashSecret: Bytes
+  cacheKib: number
+}
+const db = openSqlite(dbPath)
+db.native.pragma(`cache_size = -${cacheKib}`)
+const storeBatch = clickStorer(new SqlStore(db), createHasher(hashSecret, nodeHmac))
 
-port.on('message', (batch: WriterBatch) => {
-  storeBatch(fromColumns(batch.columns)).then(
+/** Pieces of each batch received so far, by batch id, until its last piece. */
+const pieces = new Map<number, PendingClick[]>()
+
+port.on('message', (message: WriterBatch) => {
+  const clicks = pieces.get(message.id) ?? []
+  for (const click of fromColumns(message.columns)) clicks.push(click)
+  if (!message.last) {
+    pieces.set(message.id, clicks)
+    return
+  }
+
+  pieces.delete(message.id)
+  storeBatch(clicks).then(
     (written) => {
-      const lines: string[] = []
-      // One timestamp for the batch: the time its clicks were written.
-      const writtenAt = new Date().toISOString()
-      const log = jsonLogger(
-        (line) => lines.push(line),
-        () => writtenAt,
-      )
-      for (const click of written) log('info', 'click', clickLogFields(click))
-      reply({ id: batch.id, ok: true, stored: written.length, log: lines.join('\n') })
+      sendLog(message.id, written)
+      reply({ id: message.id, kind: 'done', stored: written.length })
     },
     (err: unknown) =>
-      reply({ id: batch.id, ok: false, error: err instanceof Error ? err.message : 'unknown' }),
+      reply({
+        id: message.id,
+        kind: 'failed',
+        error: err instanceof Error ? err.message : 'unknown',
+      }),
   )
 })
+
+/** The batch's `click` lines, SEND_CHUNK at a time, so no one message is large to take in. */
+function sendLog(id: number, written: readonly WrittenClick[]): void {
+  // One timestamp for the batch: the time its clicks were written.
+  const writtenAt = new Date().toISOString()
+  for (let start = 0; start < written.length; start += SEND_CHUNK) {
+    const lines: string[] = []
+    const log = jsonLogger(
+      (line) => lines.push(line),
+      () => writtenAt,
+    )
+    for (const click of written.slice(start, start + SEND_CHUNK)) {
+      log('info', 'click', clickLogFields(click))
+    }
+    reply({ id, kind: 'log', log: lines.join('\n') })
+  }
+}
 
 function reply(message: WriterReply): void {
   port?.postMessage(message)

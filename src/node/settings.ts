@@ -36,9 +36,11 @@ export interface NodeSettings {
 
 /**
  * How often queued clicks are written by default. Short enough that the log
- * and the click table trail reality by a blink; a crash loses at most this much.
+ * and the click table trail reality by about a second, which a person
+ * reading them does not notice; long enough that under load a batch holds
+ * many clicks (see WRITER_BATCH_SIZE). A crash loses at most this much.
  */
-export const DEFAULT_CLICK_FLUSH_MS = 250
+export const DEFAULT_CLICK_FLUSH_MS = 1000
 
 interface DevSecrets {
   CLICKGATE_KEYS: string

@@ -8,11 +8,14 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
+import Database from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
 
 import type { PendingClick } from '../../src/core/clicks/recorder.js'
 // The thread runs the compiled worker next to the compiled writer (npm test builds first).
-import { startClickWriter } from '../../dist/src/node/click-writer.js'
+import { SEND_CHUNK, startClickWriter } from '../../dist/src/node/click-writer.js'
+import { migrate, openSqlite } from '../../dist/src/node/sqlite.js'
+import { migrationsDir } from '../../dist/src/node/paths.js'
 
 const dirs: string[] = []
 afterEach(() => {
@@ -45,6 +48,39 @@ function within<T>(promise: Promise<T>, ms: number): Promise<T> {
 }
 
 describe('the click writer thread', () => {
+  it('writes a batch sent in several pieces as one, and logs every click once', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'clickgate-writer-'))
+    dirs.push(dir)
+    const dbPath = join(dir, 'clicks.db')
+    const setup = openSqlite(dbPath)
+    migrate(setup, migrationsDir())
+    setup.close()
+    const logged: string[] = []
+    const writer = startClickWriter({
+      dbPath,
+      hashSecret: new Uint8Array(32),
+      writeLog: (lines) => logged.push(...lines.split('\n')),
+    })
+
+    // Two full pieces and part of a third, each click told apart by its recipient.
+    const count = SEND_CHUNK * 2 + 7
+    const batch = Array.from({ length: count }, (_, i) => ({ ...CLICK, recipientRef: `r${i}` }))
+    const outcome = await within(writer.writeBatch(batch), 10_000)
+    await within(writer.close(), 2000)
+
+    expect(outcome.stored).toBe(count)
+    const db = new Database(dbPath, { readonly: true })
+    const rows = db.prepare('SELECT recipient_ref AS r FROM clicks ORDER BY id').all() as {
+      r: string
+    }[]
+    db.close()
+    expect(rows.map((row) => row.r)).toEqual(batch.map((click) => click.recipientRef))
+    const recipients = logged.map(
+      (line) => (JSON.parse(line) as { recipientRef: string }).recipientRef,
+    )
+    expect(recipients).toEqual(batch.map((click) => click.recipientRef))
+  })
+
   it('fails every batch at once after the thread has stopped, and still closes', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'clickgate-writer-'))
     dirs.push(dir)
