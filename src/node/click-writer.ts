@@ -38,10 +38,12 @@ export const WRITER_CACHE_KIB = 65_536
  * Clicks per message to the thread. A batch travels in pieces of this size,
  * each made into columns in a turn of the event loop of its own: made in one
  * go, a full batch held the thread that answers clicks for about 9 ms, which
- * every click arriving meanwhile waited out. The thread writes the pieces of a
- * batch in one transaction, and sends its log lines back in pieces too.
+ * every click arriving meanwhile waited out. The thread writes the pieces of
+ * a batch in one transaction, and sends its log lines back in pieces too. In
+ * single-round runs of the resolver benchmark, pieces of 512 gave 0.46 to
+ * 0.51 times the bare app's rate, and pieces of 2,048 0.42 to 0.47.
  */
-export const SEND_CHUNK = 2048
+export const SEND_CHUNK = 512
 
 export interface ClickWriter {
   writeBatch: ClickBatchWriter
