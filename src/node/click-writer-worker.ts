@@ -4,6 +4,8 @@
  * here and sent back with the reply.
  */
 
+import { readlinkSync } from 'node:fs'
+import { getPriority, setPriority } from 'node:os'
 import { parentPort, workerData } from 'node:worker_threads'
 
 import type { Bytes } from '../core/bytes.js'
@@ -25,11 +27,13 @@ const port = parentPort
 if (!port) throw new TypeError('click-writer-worker.js runs only as a worker thread')
 
 // workerData is what startClickWriter passed.
-const { dbPath, hashSecret, cacheKib } = workerData as {
+const { dbPath, hashSecret, cacheKib, nice } = workerData as {
   dbPath: string
   hashSecret: Bytes
   cacheKib: number
+  nice: number
 }
+lowerPriority(nice)
 const db = openSqlite(dbPath)
 db.native.pragma(`cache_size = -${cacheKib}`)
 const storeBatch = clickStorer(new SqlStore(db), createHasher(hashSecret, nodeHmac))
@@ -75,6 +79,19 @@ function sendLog(id: number, written: readonly WrittenClick[]): void {
     }
     reply({ id, kind: 'log', log: lines.join('\n') })
   }
+}
+
+/**
+ * On Linux a thread has a nice value of its own (setpriority(2), "BUGS"),
+ * set through its thread id, which /proc/thread-self names. Elsewhere the
+ * thread keeps the process's priority: it only matters under load. A
+ * process already started nicer is left as it is: raising a priority back
+ * needs a privilege the server should not have.
+ */
+function lowerPriority(value: number): void {
+  if (process.platform !== 'linux') return
+  const threadId = Number(readlinkSync('/proc/thread-self').split('/').pop())
+  if (getPriority(threadId) < value) setPriority(threadId, value)
 }
 
 function reply(message: WriterReply): void {

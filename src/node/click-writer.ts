@@ -35,6 +35,18 @@ export const WRITER_BATCH_SIZE = 32_768
 export const WRITER_CACHE_KIB = 65_536
 
 /**
+ * The writer thread's nice value (Linux; elsewhere it keeps the process's).
+ * Writing a second of clicks is a burst of work that has no one waiting on
+ * it, while a person waits on every answer: at 5, the scheduler gives the
+ * answering thread the core first, and the writer about a third of a core
+ * against it when both are busy, more than it needs. In alternating
+ * single-round runs of the resolver benchmark the paced p99 was 3.4 to
+ * 4.6 ms (seven runs) with it and 3.6 to 6.0 ms without. If the writer still
+ * falls behind, its batches grow, which makes each click cheaper to write.
+ */
+export const WRITER_NICE = 5
+
+/**
  * Clicks per message to the thread. A batch travels in pieces of this size,
  * each made into columns in a turn of the event loop of its own: made in one
  * go, a full batch held the thread that answers clicks for about 9 ms, which
@@ -81,6 +93,7 @@ export function startClickWriter(options: ClickWriterOptions): ClickWriter {
       dbPath: options.dbPath,
       hashSecret: options.hashSecret,
       cacheKib: WRITER_CACHE_KIB,
+      nice: WRITER_NICE,
     },
   })
   const waiting = new Map<

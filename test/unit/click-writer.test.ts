@@ -4,7 +4,8 @@
  * batch at once, so the recorder keeps the clicks and a shutdown can finish.
  */
 
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { getPriority } from 'node:os'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
@@ -13,7 +14,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 
 import type { PendingClick } from '../../src/core/clicks/recorder.js'
 // The thread runs the compiled worker next to the compiled writer (npm test builds first).
-import { SEND_CHUNK, startClickWriter } from '../../dist/src/node/click-writer.js'
+import { SEND_CHUNK, WRITER_NICE, startClickWriter } from '../../dist/src/node/click-writer.js'
 import { migrate, openSqlite } from '../../dist/src/node/sqlite.js'
 import { migrationsDir } from '../../dist/src/node/paths.js'
 
@@ -47,7 +48,41 @@ function within<T>(promise: Promise<T>, ms: number): Promise<T> {
   ])
 }
 
+/** The nice values of this process's threads (field 19 of /proc/PID/task/TID/stat). */
+function threadNiceValues(): number[] {
+  return readdirSync(`/proc/${process.pid}/task`).map((tid) => {
+    const stat = readFileSync(`/proc/${process.pid}/task/${tid}/stat`, 'utf8')
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16])
+  })
+}
+
 describe('the click writer thread', () => {
+  // Where the process already runs at the writer's nice value or above, there is nothing to lower.
+  it.runIf(process.platform === 'linux' && getPriority() < WRITER_NICE)(
+    'runs at a lower priority than the thread that answers clicks',
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'clickgate-writer-'))
+      dirs.push(dir)
+      const dbPath = join(dir, 'clicks.db')
+      const setup = openSqlite(dbPath)
+      migrate(setup, migrationsDir())
+      setup.close()
+      const before = threadNiceValues().filter((nice) => nice === WRITER_NICE).length
+      const writer = startClickWriter({
+        dbPath,
+        hashSecret: new Uint8Array(32),
+        writeLog: () => {},
+      })
+
+      // A written batch means the thread has started, and set its priority first.
+      await within(writer.writeBatch([CLICK]), 5000)
+      const during = threadNiceValues().filter((nice) => nice === WRITER_NICE).length
+      await within(writer.close(), 2000)
+
+      expect(during).toBe(before + 1)
+    },
+  )
+
   it('writes a batch sent in several pieces as one, and logs every click once', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'clickgate-writer-'))
     dirs.push(dir)
