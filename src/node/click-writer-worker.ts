@@ -1,10 +1,9 @@
 /**
  * Worker-thread entry for click-writer.ts: one connection, one transaction
  * per batch; IP hashes with node:crypto; the `click` log lines formatted
- * here and sent back with the reply.
+ * here and sent back, in pieces, before the batch's outcome.
  */
 
-import { readlinkSync } from 'node:fs'
 import { getPriority, setPriority } from 'node:os'
 import { parentPort, workerData } from 'node:worker_threads'
 
@@ -82,16 +81,24 @@ function sendLog(id: number, written: readonly WrittenClick[]): void {
 }
 
 /**
- * On Linux a thread has a nice value of its own (setpriority(2), "BUGS"),
- * set through its thread id, which /proc/thread-self names. Elsewhere the
- * thread keeps the process's priority: it only matters under load. A
- * process already started nicer is left as it is: raising a priority back
- * needs a privilege the server should not have.
+ * On Linux a thread has a nice value of its own (setpriority(2), NOTES):
+ * with no id, node:os reads and sets the calling thread's. Elsewhere the
+ * thread keeps the process's priority. A process already started nicer is
+ * left as it is: raising a priority back needs a privilege the server should
+ * not have. Where the system refuses (a seccomp filter, say), the clicks are
+ * written all the same and the log says why the priority stayed.
  */
 function lowerPriority(value: number): void {
   if (process.platform !== 'linux') return
-  const threadId = Number(readlinkSync('/proc/thread-self').split('/').pop())
-  if (getPriority(threadId) < value) setPriority(threadId, value)
+  try {
+    if (getPriority() < value) setPriority(value)
+  } catch (err) {
+    const lines: string[] = []
+    jsonLogger((line) => lines.push(line))('warn', 'click_writer.priority_unchanged', {
+      error: err instanceof Error ? err.message : 'unknown',
+    })
+    reply({ id: 0, kind: 'log', log: lines.join('\n') })
+  }
 }
 
 function reply(message: WriterReply): void {

@@ -37,12 +37,13 @@ export const WRITER_CACHE_KIB = 65_536
 /**
  * The writer thread's nice value (Linux; elsewhere it keeps the process's).
  * Writing a second of clicks is a burst of work that has no one waiting on
- * it, while a person waits on every answer: at 5, the scheduler gives the
- * answering thread the core first, and the writer about a third of a core
- * against it when both are busy, more than it needs. In alternating
- * single-round runs of the resolver benchmark the paced p99 was 3.4 to
- * 4.6 ms (seven runs) with it and 3.6 to 6.0 ms without. If the writer still
- * falls behind, its batches grow, which makes each click cheaper to write.
+ * it, while a person waits on every answer: at 5 the scheduler weighs the
+ * answering thread three times as heavily, and still gives the writer about
+ * a quarter of a core it shares with a busy thread, more than it needs. In
+ * alternating single-round runs of the resolver benchmark the paced p99 was
+ * 3.4 to 4.6 ms (seven runs) with it and 3.6 to 6.0 ms without. If the writer
+ * falls behind, its batches grow up to WRITER_BATCH_SIZE, which makes each
+ * click cheaper to write.
  */
 export const WRITER_NICE = 5
 

@@ -38,7 +38,8 @@ export interface NodeSettings {
  * How often queued clicks are written by default. Short enough that the log
  * and the click table trail reality by about a second, which a person
  * reading them does not notice; long enough that under load a batch holds
- * many clicks (see WRITER_BATCH_SIZE). A crash loses at most this much.
+ * many clicks (see WRITER_BATCH_SIZE). A crash loses what is queued: about
+ * this much, more when the writer thread has fallen behind.
  */
 export const DEFAULT_CLICK_FLUSH_MS = 1000
 

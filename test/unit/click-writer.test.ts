@@ -83,7 +83,7 @@ describe('the click writer thread', () => {
     },
   )
 
-  it('writes a batch sent in several pieces as one, and logs every click once', async () => {
+  it('writes every click of a batch sent in several pieces, in order, and logs each once', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'clickgate-writer-'))
     dirs.push(dir)
     const dbPath = join(dir, 'clicks.db')
