@@ -15,7 +15,7 @@ import {
   clickStorer,
 } from '../core/clicks/recorder.js'
 import { createHasher } from '../core/hashing.js'
-import { jsonLogger } from '../core/log.js'
+import { type Logger, jsonLogger } from '../core/log.js'
 import { SqlStore } from '../core/sql-store.js'
 import { fromColumns } from './click-columns.js'
 import { SEND_CHUNK, type WriterBatch, type WriterReply } from './click-writer.js'
@@ -68,16 +68,19 @@ function sendLog(id: number, written: readonly WrittenClick[]): void {
   // One timestamp for the batch: the time its clicks were written.
   const writtenAt = new Date().toISOString()
   for (let start = 0; start < written.length; start += SEND_CHUNK) {
-    const lines: string[] = []
-    const log = jsonLogger(
-      (line) => lines.push(line),
-      () => writtenAt,
-    )
-    for (const click of written.slice(start, start + SEND_CHUNK)) {
-      log('info', 'click', clickLogFields(click))
-    }
-    reply({ id, kind: 'log', log: lines.join('\n') })
+    const piece = written.slice(start, start + SEND_CHUNK)
+    const log = logLines((log) => {
+      for (const click of piece) log('info', 'click', clickLogFields(click))
+    }, writtenAt)
+    reply({ id, kind: 'log', log })
   }
+}
+
+/** What `write` logs, as `jsonLogger` lines joined for one message to the server's log. */
+function logLines(write: (log: Logger) => void, time?: string): string {
+  const lines: string[] = []
+  write(jsonLogger((line) => lines.push(line), time === undefined ? undefined : () => time))
+  return lines.join('\n')
 }
 
 /**
@@ -93,11 +96,9 @@ function lowerPriority(value: number): void {
   try {
     if (getPriority() < value) setPriority(value)
   } catch (err) {
-    const lines: string[] = []
-    jsonLogger((line) => lines.push(line))('warn', 'click_writer.priority_unchanged', {
-      error: err instanceof Error ? err.message : 'unknown',
-    })
-    reply({ id: 0, kind: 'log', log: lines.join('\n') })
+    const error = err instanceof Error ? err.message : 'unknown'
+    const log = logLines((log) => log('warn', 'click_writer.priority_unchanged', { error }))
+    reply({ id: 0, kind: 'log', log })
   }
 }
 

@@ -5,8 +5,7 @@
  */
 
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
-import { getPriority } from 'node:os'
-import { tmpdir } from 'node:os'
+import { getPriority, tmpdir } from 'node:os'
 import { join } from 'node:path'
 
 import Database from 'better-sqlite3'
@@ -56,17 +55,23 @@ function threadNiceValues(): number[] {
   })
 }
 
+/** A database file in a fresh directory, with every migration applied. */
+function migratedDatabase(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'clickgate-writer-'))
+  dirs.push(dir)
+  const dbPath = join(dir, 'clicks.db')
+  const setup = openSqlite(dbPath)
+  migrate(setup, migrationsDir())
+  setup.close()
+  return dbPath
+}
+
 describe('the click writer thread', () => {
   // Where the process already runs at the writer's nice value or above, there is nothing to lower.
   it.runIf(process.platform === 'linux' && getPriority() < WRITER_NICE)(
     'runs at a lower priority than the thread that answers clicks',
     async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'clickgate-writer-'))
-      dirs.push(dir)
-      const dbPath = join(dir, 'clicks.db')
-      const setup = openSqlite(dbPath)
-      migrate(setup, migrationsDir())
-      setup.close()
+      const dbPath = migratedDatabase()
       const before = threadNiceValues().filter((nice) => nice === WRITER_NICE).length
       const writer = startClickWriter({
         dbPath,
@@ -83,13 +88,8 @@ describe('the click writer thread', () => {
     },
   )
 
-  it('writes every click of a batch sent in several pieces, in order, and logs each once', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'clickgate-writer-'))
-    dirs.push(dir)
-    const dbPath = join(dir, 'clicks.db')
-    const setup = openSqlite(dbPath)
-    migrate(setup, migrationsDir())
-    setup.close()
+  it('writes and logs once each click of a batch sent in pieces, in order', async () => {
+    const dbPath = migratedDatabase()
     const logged: string[] = []
     const writer = startClickWriter({
       dbPath,
